@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# /tests/lib.sh: KTAP helpers for guest test cases (busybox sh).
+# A case sources this file, prints a plan, one result line per subtest, and
+# ends with `ktap_finish` (exit 0 all passed, 1 some failed, 4 all skipped).
+#
+#   ktap_plan N                 print the plan "1..N"
+#   ok NAME                     print "ok N NAME"
+#   not_ok NAME [REASON]        print "not ok N NAME # REASON"
+#   skip NAME REASON            print "ok N NAME # SKIP REASON"
+#   skip_all REASON             print "1..0 # SKIP REASON" and exit 4
+#   check NAME CMD...           ok if CMD succeeds, else not ok (output shown)
+#   expect_errno MSG CMD...     true if CMD fails with MSG on stderr
+#                               (e.g. "Invalid argument", "File exists")
+#   check_errno NAME MSG CMD... ok if expect_errno MSG CMD...
+#   assert_eq NAME EXP ACT      ok if the strings are equal
+#   wait_for_path PATH [SECS]   wait until PATH exists (default 10 s)
+#   wait_gone PATH [SECS]       wait until PATH no longer exists
+#   dmesg_mark TEXT             write TEXT to the kernel log
+#   dmesg_since TEXT            kernel log lines after the last TEXT mark
+#   diag TEXT...                print "# TEXT"
+#   ktap_finish                 exit with the status described above
+#
+# Environment: KREL (uname -r), FSV_DEBUG_KERNEL=1 on the sanitizer kernel,
+# FSV_SLOW (1, or 8 on the sanitizer kernel: scale timeouts with it).
+
+KTAP_N=0
+KTAP_FAILED=0
+KTAP_PASSED=0
+KTAP_SKIPPED=0
+: "${KREL:=$(uname -r)}"
+: "${FSV_SLOW:=1}"
+echo "KTAP version 1"
+
+diag() { echo "# $*"; }
+
+ktap_plan() { echo "1..$1"; }
+
+ok() {
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_PASSED=$((KTAP_PASSED + 1))
+	echo "ok $KTAP_N $1"
+}
+
+not_ok() {
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_FAILED=$((KTAP_FAILED + 1))
+	if [ -n "${2:-}" ]; then
+		echo "not ok $KTAP_N $1 # $2"
+	else
+		echo "not ok $KTAP_N $1"
+	fi
+}
+
+skip() {
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_SKIPPED=$((KTAP_SKIPPED + 1))
+	echo "ok $KTAP_N $1 # SKIP ${2:-}"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 4
+}
+
+check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		ok "$_name"
+	else
+		_rc=$?
+		[ -n "$_out" ] && echo "$_out" | sed 's/^/# /'
+		not_ok "$_name" "exit $_rc: $*"
+	fi
+}
+
+expect_errno() {
+	_msg=$1
+	shift
+	if _err=$("$@" 2>&1); then
+		diag "expected failure '$_msg', but succeeded: $*"
+		return 1
+	fi
+	case $_err in
+	*"$_msg"*) return 0 ;;
+	esac
+	diag "expected '$_msg', got: $_err"
+	return 1
+}
+
+check_errno() {
+	_name=$1
+	shift
+	if expect_errno "$@"; then ok "$_name"; else not_ok "$_name" "expected $1"; fi
+}
+
+assert_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		diag "expected: '$2'"
+		diag "actual:   '$3'"
+		not_ok "$1" "expected '$2', got '$3'"
+	fi
+}
+
+wait_for_path() {
+	_t=$(((${2:-10}) * 10 * FSV_SLOW))
+	while [ ! -e "$1" ] && [ ! -L "$1" ]; do
+		[ "$_t" -le 0 ] && return 1
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 0
+}
+
+wait_gone() {
+	_t=$(((${2:-10}) * 10 * FSV_SLOW))
+	while [ -e "$1" ] || [ -L "$1" ]; do
+		[ "$_t" -le 0 ] && return 1
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 0
+}
+
+dmesg_mark() { echo "fsv-mark: $*" >/dev/kmsg; }
+
+dmesg_since() {
+	dmesg | awk -v m="fsv-mark: $1" 'index($0, m) { buf = ""; next } { buf = buf $0 "\n" } END { printf "%s", buf }'
+}
+
+ktap_finish() {
+	diag "passed $KTAP_PASSED failed $KTAP_FAILED skipped $KTAP_SKIPPED"
+	[ "$KTAP_FAILED" -gt 0 ] && exit 1
+	[ "$KTAP_PASSED" -eq 0 ] && [ "$KTAP_SKIPPED" -gt 0 ] && exit 4
+	exit 0
+}

@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# Guest-side test runner. Runs each case in $FSV_CASES (from /tests/env),
+# unloads the modules under test after each, scans the kernel log, and on the
+# sanitizer kernel runs a kmemleak scan at the end.
+# Human-readable output goes to the console (ttyS0); result records go to the
+# results port (/dev/ttyS1), which no kernel message can interleave with:
+#   RESULT ok|fail|skip NAME [REASON]   one per case (+ "kmemleak", "boot log")
+#   OUT NAME LINE                       the case's own output, line by line
+#   DONE
+# shellcheck disable=SC1091
+. /tests/env
+export KREL FSV_DEBUG_KERNEL FSV_SLOW
+KREL=$(uname -r)
+RES=/dev/ttyS1
+[ -c "$RES" ] || RES=/dev/console
+stty -F "$RES" raw -echo 2>/dev/null
+
+# Kernel log patterns that fail a case.
+BAD='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|INFO: |Oops|Call Trace|kernel BUG|general protection fault|unreferenced object|list_add corruption|list_del corruption|refcount_t: |kmemleak: [0-9]+ new suspected'
+
+rec() { echo "$*" >"$RES"; }
+
+unload_all() {
+	_r=0
+	for m in $FSV_UNLOAD; do
+		if [ -d "/sys/module/$m" ]; then
+			if ! modprobe -r "$m" 2>/tmp/unload.err && ! rmmod "$m" 2>>/tmp/unload.err; then
+				_r=1
+				echo "fsv: could not unload $m: $(cat /tmp/unload.err)"
+			fi
+		fi
+	done
+	return $_r
+}
+
+# Boot log (before the first case): reported, not failed on.
+dmesg -c >/tmp/dmesg.all
+if grep -Eq "$BAD" /tmp/dmesg.all; then
+	rec "# note: the boot log already has warnings before any case ran:"
+	grep -E "$BAD" /tmp/dmesg.all | head -5 | sed 's/^/# note:   /' >"$RES"
+fi
+
+case ${FSV_MODE:-test} in
+demo)
+	sh /tests/demo.sh
+	rec "RESULT ok demo"
+	rec DONE
+	exit 0
+	;;
+esac
+
+for c in $FSV_CASES; do
+	f=/tests/cases/$c.sh
+	echo "fsv: case $c begin" >/dev/kmsg
+	echo "===== case $c ($KREL) ====="
+	rm -f /tmp/rc
+	start=$(date +%s)
+	(
+		cd /tmp || exit
+		timeout "$FSV_CASE_TIMEOUT" sh "$f"
+		echo $? >/tmp/rc
+	) 2>&1 | tee /tmp/out
+	end=$(date +%s)
+	rc=$(cat /tmp/rc 2>/dev/null || echo 255)
+	sed "s|^|OUT $c |" /tmp/out >"$RES"
+	reason=
+	status=ok
+	case $rc in
+	0) ;;
+	4) status=skip reason=$(sed -n 's/^1\.\.0 # SKIP //p' /tmp/out | head -n1) ;;
+	124 | 143) status=fail reason="timeout after ${FSV_CASE_TIMEOUT}s" ;;
+	*) status=fail reason="exit status $rc" ;;
+	esac
+	if [ "$status" != fail ] && grep -q '^not ok ' /tmp/out; then
+		status=fail reason="subtest failed: $(grep -m1 '^not ok ' /tmp/out)"
+	fi
+	if ! unload_all >/tmp/unload.out 2>&1; then
+		status=fail reason="module unload failed: $(head -n1 /tmp/unload.out)"
+		cat /tmp/unload.out
+	fi
+	echo "fsv: case $c end" >/dev/kmsg
+	dmesg -c >/tmp/dmesg.case
+	cat /tmp/dmesg.case >>/tmp/dmesg.all
+	if grep -Eq "$BAD" /tmp/dmesg.case; then
+		hit=$(grep -Em1 "$BAD" /tmp/dmesg.case)
+		status=fail reason="kernel log: $hit"
+		grep -E -A25 "$BAD" /tmp/dmesg.case | head -60 | sed "s|^|OUT $c # dmesg: |" >"$RES"
+	fi
+	echo "===== case $c: $status ($((end - start)) s) $reason ====="
+	rec "RESULT $status $c $reason"
+done
+
+if [ "${FSV_DEBUG_KERNEL:-0}" = 1 ]; then
+	k=/sys/kernel/debug/kmemleak
+	if [ -w "$k" ]; then
+		# Wait out DEBUG_KOBJECT_RELEASE's delayed releases and kmemleak's
+		# minimum object age, then scan with and without stack scanning.
+		echo "fsv: kmemleak scan"
+		sleep "${FSV_KMEMLEAK_WAIT:-12}"
+		for s in on on on off off off; do
+			echo "stack=$s" >"$k"
+			echo scan >"$k"
+		done
+		echo stack=on >"$k"
+		cat "$k" >/tmp/leaks
+		if [ -s /tmp/leaks ]; then
+			sed 's|^|OUT kmemleak |' /tmp/leaks | head -200 >"$RES"
+			cat /tmp/leaks
+			rec "RESULT fail kmemleak $(grep -c '^unreferenced object' /tmp/leaks) suspected leak(s)"
+		else
+			rec "RESULT ok kmemleak"
+		fi
+	else
+		rec "RESULT fail kmemleak $k not available"
+	fi
+fi
+
+dmesg -c >>/tmp/dmesg.all
+echo "===== full kernel log ====="
+cat /tmp/dmesg.all
+echo "===== end of kernel log ====="
+rec DONE
