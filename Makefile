@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# fake-sriov-vgpu: top-level targets.
+#   make               module + validator
+#   make module        build src/ against KDIR (default: the running kernel's
+#                      build dir; or KVER=<release>)
+#   make validator     cmake configure + build into build/
+#   make packages      validator + cpack (build/*.deb, build/*.rpm)
+#   make demo          boot a 6.1 VM, load the module with 4 VFs, show them
+#   make check         every test section; ends with "N passed, N failed"
+#                      KERNELS="6.1" CASES="10-load" narrow the VM tests
+#   make check-vm      only the VM tests
+#   make check-harness the harness self-test (broken modules must fail)
+#   make fetch-kernels download the kernels under test into the cache
+#   make debug-kernel  build the sanitizer kernel (slow, ~20 min)
+#   make bench         tests/bench/run
+#   make clean
+.PHONY: all module validator packages demo check check-vm check-harness \
+	fetch-kernels debug-kernel bench clean deps help
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD_DIR ?= build
+JOBS ?= 2
+export KERNELS CASES FSV_CACHE
+
+all: module validator
+
+help:
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+
+module:
+	$(MAKE) -C src KDIR=$(KDIR)
+
+validator:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+packages: validator
+	cd $(BUILD_DIR) && cpack
+
+deps:
+	@scripts/install-deps --check >/dev/null || scripts/install-deps
+
+demo: deps
+	-@$(MAKE) --no-print-directory validator >/dev/null 2>&1 || \
+		echo "note: validator build failed; the demo runs without it"
+	tests/vm/run --demo --kernels "$(or $(KERNELS),6.1)"
+
+check: deps
+	tests/check
+
+check-vm: deps
+	tests/sections/vm
+
+check-harness: deps
+	tests/sections/harness
+
+fetch-kernels:
+	tests/vm/fetch
+
+debug-kernel: deps
+	scripts/install-deps --debug-kernel
+	scripts/debug-kernel/build.sh
+
+bench:
+	@if [ -x tests/bench/run ]; then tests/bench/run; \
+	else echo "tests/bench/run not present"; fi
+
+clean:
+	-$(MAKE) -C src clean
+	rm -rf $(BUILD_DIR)
