@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The virtual root bus: a PCI domain of its own, an MMIO window reserved in
+ * /proc/iomem for the functions' BARs, and config space accessors.
+ *
+ * The PCI core calls the accessors under raw_spin_lock_irqsave(&pci_lock):
+ * they must not sleep, so the function table is guarded by a raw spinlock.
+ */
+#include <linux/ioport.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "fsv.h"
+
+static struct fsv_bus *to_fsv_bus(struct pci_bus *bus)
+{
+	return container_of(bus->sysdata, struct fsv_bus, sysdata);
+}
+
+struct fsv_vf *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn)
+{
+	struct fsv_vf *vf;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&fbus->table_lock, flags);
+	vf = fbus->vfs[devfn];
+	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+	return vf;
+}
+
+static struct pci_ops fsv_pci_ops;
+
+/* The fsv_bus a device sits on, or NULL for every other device. */
+struct fsv_bus *fsv_bus_of(struct pci_dev *pdev)
+{
+	if (pdev->bus->ops != &fsv_pci_ops)
+		return NULL;
+	return to_fsv_bus(pdev->bus);
+}
+
+/* First free address in the seed's order (slot-major, then function). */
+int fsv_bus_first_free_devfn(struct fsv_bus *fbus)
+{
+	unsigned long flags;
+	int i, devfn = -ENOSPC;
+
+	raw_spin_lock_irqsave(&fbus->table_lock, flags);
+	for (i = 0; i < FSV_MAX_FUNCS; i++) {
+		if (!fbus->vfs[FSV_SEED_DEVFN(i)]) {
+			devfn = FSV_SEED_DEVFN(i);
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+	return devfn;
+}
+
+static bool fsv_cfg_access_ok(int where, int size)
+{
+	if (where < 0 || where + size > PCI_CFG_SPACE_EXP_SIZE)
+		return false;
+	return (size == 1 || size == 2 || size == 4) && !(where & (size - 1));
+}
+
+static int fsv_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
+			int size, u32 *val)
+{
+	struct fsv_bus *fbus = to_fsv_bus(bus);
+	struct fsv_vf *vf;
+	unsigned long flags;
+	int ret = PCIBIOS_SUCCESSFUL;
+
+	if (!fsv_cfg_access_ok(where, size)) {
+		*val = ~0U;
+		return PCIBIOS_BAD_REGISTER_NUMBER;
+	}
+
+	raw_spin_lock_irqsave(&fbus->table_lock, flags);
+	vf = bus->number == 0 && devfn < FSV_MAX_FUNCS ? fbus->vfs[devfn] : NULL;
+	if (vf) {
+		fsv_vf_cfg_read(vf, where, size, val);
+	} else {
+		*val = ~0U;
+		ret = PCIBIOS_DEVICE_NOT_FOUND;
+	}
+	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+	return ret;
+}
+
+static int fsv_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
+			 int size, u32 val)
+{
+	struct fsv_bus *fbus = to_fsv_bus(bus);
+	struct fsv_vf *vf;
+	unsigned long flags;
+	int ret = PCIBIOS_SUCCESSFUL;
+
+	if (!fsv_cfg_access_ok(where, size))
+		return PCIBIOS_BAD_REGISTER_NUMBER;
+
+	raw_spin_lock_irqsave(&fbus->table_lock, flags);
+	vf = bus->number == 0 && devfn < FSV_MAX_FUNCS ? fbus->vfs[devfn] : NULL;
+	if (vf)
+		fsv_vf_cfg_write(vf, where, size, val);
+	else
+		ret = PCIBIOS_DEVICE_NOT_FOUND;
+	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+	return ret;
+}
+
+static struct pci_ops fsv_pci_ops = {
+	.read = fsv_cfg_read,
+	.write = fsv_cfg_write,
+};
+
+/*
+ * Reserve the MMIO window above 4 GiB, where it cannot collide with RAM
+ * (firmware already claimed that) or other devices (they claimed theirs).
+ */
+static int fsv_bus_reserve_mmio(struct fsv_bus *fbus)
+{
+	int ret;
+
+	snprintf(fbus->mmio_name, sizeof(fbus->mmio_name), "%s %04x",
+		 FSV_NAME, fbus->domain);
+	fbus->mmio.name = fbus->mmio_name;
+	fbus->mmio.flags = IORESOURCE_MEM | IORESOURCE_MEM_64 |
+			   IORESOURCE_PREFETCH;
+	ret = allocate_resource(&iomem_resource, &fbus->mmio,
+				FSV_MMIO_WINDOW_SIZE, SZ_4G,
+				iomem_resource.end, FSV_FUNC_MMIO_SIZE,
+				NULL, NULL);
+	if (ret)
+		pr_err("cannot reserve a %llu GiB MMIO window above 4 GiB for the fake BARs: %d\n",
+		       FSV_MMIO_WINDOW_SIZE >> 30, ret);
+	return ret;
+}
+
+int fsv_bus_create(struct fsv_bus *fbus, int domain)
+{
+	struct pci_bus *existing;
+	LIST_HEAD(resources);
+	int ret;
+
+	fbus->domain = domain;
+	raw_spin_lock_init(&fbus->table_lock);
+	mutex_init(&fbus->type_lock);
+	fsv_sysdata_init(&fbus->sysdata, domain);
+
+	existing = pci_find_bus(domain, 0);
+	if (existing) {
+		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (1..ffff) with domain=\n",
+		       domain, domain);
+		return -EEXIST;
+	}
+
+	ret = fsv_bus_reserve_mmio(fbus);
+	if (ret)
+		return ret;
+
+	pci_add_resource(&resources, &fbus->mmio);
+	pci_lock_rescan_remove();
+	fbus->bus = pci_create_root_bus(NULL, 0, &fsv_pci_ops, &fbus->sysdata,
+					&resources);
+	if (fbus->bus)
+		pci_bus_add_devices(fbus->bus);
+	pci_unlock_rescan_remove();
+	if (!fbus->bus) {
+		pci_free_resource_list(&resources);
+		pr_err("cannot create the root bus of PCI domain %04x\n", domain);
+		ret = -ENOMEM;
+		goto err_release_mmio;
+	}
+	return 0;
+
+err_release_mmio:
+	release_resource(&fbus->mmio);
+	return ret;
+}
+
+/* Called with no functions left: removes the bus, then its window. */
+void fsv_bus_destroy(struct fsv_bus *fbus)
+{
+	pci_lock_rescan_remove();
+	pci_stop_root_bus(fbus->bus);
+	pci_remove_root_bus(fbus->bus);
+	pci_unlock_rescan_remove();
+	fbus->bus = NULL;
+	release_resource(&fbus->mmio);
+}

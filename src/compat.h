@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Every difference between the supported kernels (5.10 to the newest) lives
+ * here, driven by the feature probes of conftest.sh (conftest.h), never by
+ * version numbers: a distribution kernel that backports an API just works.
+ */
+#ifndef FSV_COMPAT_H
+#define FSV_COMPAT_H
+
+#include <linux/numa.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+
+#include "conftest.h"
+
+/*
+ * The root bus's sysdata. x86 reads it as a whole struct pci_sysdata
+ * (domain, NUMA node, ACPI companion, ...): give it exactly that, zeroed.
+ */
+#ifdef CONFIG_X86
+#define fsv_sysdata pci_sysdata
+static inline void fsv_sysdata_init(struct pci_sysdata *sd, int domain)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->domain = domain;
+	sd->node = NUMA_NO_NODE;
+}
+#else
+#error "fake-sriov-vgpu supports x86_64 hosts only (it builds struct pci_sysdata)"
+#endif
+
+/* pci_driver.dev_groups (5.15+) replaces the driver core's field. */
+static inline void
+fsv_pci_driver_set_groups(struct pci_driver *drv,
+			  const struct attribute_group **groups)
+{
+#ifdef FSV_HAVE_PCI_DRIVER_DEV_GROUPS
+	drv->dev_groups = groups;
+#else
+	drv->driver.dev_groups = groups;
+#endif
+}
+
+/*
+ * VFIO registration API:
+ *  2: vfio_alloc_device() + vfio_register_emulated_iommu_dev() (6.1+), the
+ *     path NVIDIA's vendor VFIO and the mdev samples use;
+ *  1: vfio_add_group_dev() on the function's own IOMMU group (5.10);
+ *  0: none usable (no CONFIG_VFIO, or 5.11-6.0's interim API).
+ */
+#if defined(FSV_HAVE_VFIO_ALLOC_DEVICE) && \
+	defined(FSV_HAVE_VFIO_REGISTER_EMULATED_IOMMU_DEV)
+#define FSV_VFIO_API 2
+#elif defined(FSV_HAVE_VFIO_ADD_GROUP_DEV)
+#define FSV_VFIO_API 1
+#else
+#define FSV_VFIO_API 0
+#endif
+
+#endif /* FSV_COMPAT_H */

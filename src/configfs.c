@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Run-time control: /sys/kernel/config/fake-sriov-vgpu/<name>/ is one VF.
+ *
+ *   mkdir <name>                    a new, disabled VF item
+ *   slot, function                  address (-1 = first free seed address)
+ *   profile, vgpu_type              what the function looks like
+ *   enable                          1 creates the PCI function, 0 removes it
+ *   address                         DDDD:BB:SS.F while enabled
+ *   rmdir <name>                    removes it (and its function)
+ *
+ * VFs created at load time appear as items named load-SS.F that cannot be
+ * removed with rmdir but can be disabled and re-enabled. User items pin the
+ * module (configfs holds a reference), so rmmod fails while any exists.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/configfs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "fsv.h"
+
+struct fsv_item {
+	struct config_group group;
+	int slot;			/* -1: first free seed address */
+	int function;
+	u32 vgpu_type;
+	const struct fsv_profile *profile;
+	struct fsv_vf *vf;		/* non-NULL while enabled */
+};
+
+/* Serialises every item operation: creating, removing, reconfiguring. */
+static DEFINE_MUTEX(fsv_cfs_lock);
+static struct fsv_bus *fsv_cfs_bus;
+
+static struct fsv_item *to_fsv_item(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct fsv_item, group);
+}
+
+#define FSV_ITEM_ERR(item, fmt, ...)					\
+	pr_info_ratelimited("configfs %s: " fmt,			\
+			    config_item_name(&(item)->group.cg_item),	\
+			    ##__VA_ARGS__)
+
+/* Creates the function; called with fsv_cfs_lock held. */
+static int fsv_item_enable(struct fsv_item *it)
+{
+	int devfn, ret;
+
+	if ((it->slot < 0) != (it->function < 0)) {
+		FSV_ITEM_ERR(it, "set both slot and function, or neither (first free address)\n");
+		return -EINVAL;
+	}
+	if (fsv_opts.strict && it->vgpu_type &&
+	    !fsv_vgpu_type_find(it->profile, it->vgpu_type)) {
+		FSV_ITEM_ERR(it, "vgpu_type %u is not in the %s catalogue (strict=1)\n",
+			     it->vgpu_type, it->profile->name);
+		return -EINVAL;
+	}
+	if (it->slot < 0) {
+		devfn = fsv_bus_first_free_devfn(fsv_cfs_bus);
+		if (devfn < 0) {
+			FSV_ITEM_ERR(it, "the bus is full (%d functions)\n",
+				     FSV_MAX_FUNCS);
+			return -ENOSPC;
+		}
+	} else {
+		devfn = PCI_DEVFN(it->slot, it->function);
+	}
+
+	ret = fsv_vf_create(fsv_cfs_bus, devfn, it->profile, it->vgpu_type,
+			    &it->vf);
+	if (ret == -EEXIST)
+		FSV_ITEM_ERR(it, "address %04x:00:%02x.%x is taken by another VF\n",
+			     fsv_cfs_bus->domain, PCI_SLOT(devfn),
+			     PCI_FUNC(devfn));
+	else if (ret)
+		FSV_ITEM_ERR(it, "cannot create the function: %d\n", ret);
+	return ret;
+}
+
+static void fsv_item_disable(struct fsv_item *it)
+{
+	if (!it->vf)
+		return;
+	fsv_vf_destroy(it->vf);
+	it->vf = NULL;
+}
+
+/* Parses an int in [min, max]; -EBUSY while the VF is enabled. */
+static int fsv_item_store_int(struct fsv_item *it, const char *attr,
+			      const char *page, int min, int max, int *out)
+{
+	int val;
+
+	if (kstrtoint(page, 10, &val) || val < min || val > max) {
+		FSV_ITEM_ERR(it, "%s: '%.*s' is not allowed; write a decimal number %d..%d\n",
+			     attr, (int)strcspn(page, "\n"), page, min, max);
+		return -EINVAL;
+	}
+	if (it->vf) {
+		FSV_ITEM_ERR(it, "%s cannot change while enabled; write 0 to enable first\n",
+			     attr);
+		return -EBUSY;
+	}
+	*out = val;
+	return 0;
+}
+
+#define FSV_INT_ATTR(_name, _min, _max)					\
+static ssize_t fsv_item_##_name##_show(struct config_item *item,	\
+				       char *page)			\
+{									\
+	return sprintf(page, "%d\n", to_fsv_item(item)->_name);		\
+}									\
+static ssize_t fsv_item_##_name##_store(struct config_item *item,	\
+					const char *page, size_t count)	\
+{									\
+	struct fsv_item *it = to_fsv_item(item);			\
+	int ret;							\
+									\
+	mutex_lock(&fsv_cfs_lock);					\
+	ret = fsv_item_store_int(it, #_name, page, _min, _max,		\
+				 &it->_name);				\
+	mutex_unlock(&fsv_cfs_lock);					\
+	return ret ? ret : count;					\
+}									\
+CONFIGFS_ATTR(fsv_item_, _name)
+
+FSV_INT_ATTR(slot, -1, 31);
+FSV_INT_ATTR(function, -1, 7);
+
+static ssize_t fsv_item_vgpu_type_show(struct config_item *item, char *page)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	u32 type;
+
+	mutex_lock(&fsv_cfs_lock);
+	type = it->vf ? fsv_vf_get_type(it->vf) : it->vgpu_type;
+	mutex_unlock(&fsv_cfs_lock);
+	return sprintf(page, "%u\n", type);
+}
+
+static ssize_t fsv_item_vgpu_type_store(struct config_item *item,
+					const char *page, size_t count)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	int ret, type;
+
+	mutex_lock(&fsv_cfs_lock);
+	ret = fsv_item_store_int(it, "vgpu_type", page, 0, INT_MAX, &type);
+	if (!ret)
+		it->vgpu_type = type;
+	mutex_unlock(&fsv_cfs_lock);
+	return ret ? ret : count;
+}
+CONFIGFS_ATTR(fsv_item_, vgpu_type);
+
+static ssize_t fsv_item_profile_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%s\n", to_fsv_item(item)->profile->name);
+}
+
+static ssize_t fsv_item_profile_store(struct config_item *item,
+				      const char *page, size_t count)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	const struct fsv_profile *p = fsv_profile_find(page);
+	char names[160];
+	int ret = 0;
+
+	mutex_lock(&fsv_cfs_lock);
+	if (!p) {
+		fsv_profile_names(names, sizeof(names));
+		FSV_ITEM_ERR(it, "profile: '%.*s' is unknown; allowed: %s\n",
+			     (int)strcspn(page, "\n"), page, names);
+		ret = -EINVAL;
+	} else if (it->vf) {
+		FSV_ITEM_ERR(it, "profile cannot change while enabled; write 0 to enable first\n");
+		ret = -EBUSY;
+	} else {
+		it->profile = p;
+	}
+	mutex_unlock(&fsv_cfs_lock);
+	return ret ? ret : count;
+}
+CONFIGFS_ATTR(fsv_item_, profile);
+
+static ssize_t fsv_item_enable_show(struct config_item *item, char *page)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	bool on;
+
+	mutex_lock(&fsv_cfs_lock);
+	on = it->vf;
+	mutex_unlock(&fsv_cfs_lock);
+	return sprintf(page, "%d\n", on);
+}
+
+static ssize_t fsv_item_enable_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	bool on;
+	int ret = 0;
+
+	if (kstrtobool(page, &on)) {
+		FSV_ITEM_ERR(it, "enable: '%.*s' is not allowed; write 1 or 0\n",
+			     (int)strcspn(page, "\n"), page);
+		return -EINVAL;
+	}
+	mutex_lock(&fsv_cfs_lock);
+	if (on && !it->vf)
+		ret = fsv_item_enable(it);
+	else if (!on)
+		fsv_item_disable(it);
+	mutex_unlock(&fsv_cfs_lock);
+	return ret ? ret : count;
+}
+CONFIGFS_ATTR(fsv_item_, enable);
+
+static ssize_t fsv_item_address_show(struct config_item *item, char *page)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	ssize_t len = 0;
+
+	mutex_lock(&fsv_cfs_lock);
+	if (it->vf)
+		len = sprintf(page, "%04x:00:%02x.%x\n", fsv_cfs_bus->domain,
+			      PCI_SLOT(it->vf->devfn), PCI_FUNC(it->vf->devfn));
+	mutex_unlock(&fsv_cfs_lock);
+	return len;
+}
+CONFIGFS_ATTR_RO(fsv_item_, address);
+
+static struct configfs_attribute *fsv_item_attrs[] = {
+	&fsv_item_attr_slot,
+	&fsv_item_attr_function,
+	&fsv_item_attr_vgpu_type,
+	&fsv_item_attr_profile,
+	&fsv_item_attr_enable,
+	&fsv_item_attr_address,
+	NULL,
+};
+
+static void fsv_item_release(struct config_item *item)
+{
+	kfree(to_fsv_item(item));
+}
+
+static struct configfs_item_operations fsv_item_ops = {
+	.release = fsv_item_release,
+};
+
+static const struct config_item_type fsv_item_type = {
+	.ct_item_ops = &fsv_item_ops,
+	.ct_attrs = fsv_item_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct fsv_item *fsv_item_alloc(const char *name)
+{
+	struct fsv_item *it = kzalloc(sizeof(*it), GFP_KERNEL);
+
+	if (!it)
+		return NULL;
+	it->slot = -1;
+	it->function = -1;
+	it->vgpu_type = 256;
+	it->profile = &fsv_profiles[0];
+	config_group_init_type_name(&it->group, name, &fsv_item_type);
+	return it;
+}
+
+static struct config_group *fsv_make_group(struct config_group *group,
+					   const char *name)
+{
+	struct fsv_item *it = fsv_item_alloc(name);
+
+	return it ? &it->group : ERR_PTR(-ENOMEM);
+}
+
+/* rmdir: the function goes with its item. */
+static void fsv_drop_item(struct config_group *group, struct config_item *item)
+{
+	mutex_lock(&fsv_cfs_lock);
+	fsv_item_disable(to_fsv_item(item));
+	mutex_unlock(&fsv_cfs_lock);
+	config_item_put(item);
+}
+
+static struct configfs_group_operations fsv_subsys_ops = {
+	.make_group = fsv_make_group,
+	.drop_item = fsv_drop_item,
+};
+
+static const struct config_item_type fsv_subsys_type = {
+	.ct_group_ops = &fsv_subsys_ops,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct configfs_subsystem fsv_subsys = {
+	.su_group = {
+		.cg_item = {
+			.ci_namebuf = FSV_NAME,
+			.ci_type = &fsv_subsys_type,
+		},
+	},
+};
+
+/* Removes the load-SS.F items (default groups) and their functions. */
+static void fsv_load_items_free(void)
+{
+	struct config_group *g;
+
+	list_for_each_entry(g, &fsv_subsys.su_group.default_groups, group_entry)
+		fsv_item_disable(container_of(g, struct fsv_item, group));
+	configfs_remove_default_groups(&fsv_subsys.su_group);
+}
+
+/*
+ * Takes ownership of the load-time VFs, which become load-SS.F items; on
+ * failure it has destroyed them all.
+ */
+int fsv_configfs_init(struct fsv_bus *fbus, struct fsv_vf **boot_vfs,
+		      unsigned int num_boot_vfs)
+{
+	char name[16];
+	unsigned int i;
+	int ret;
+
+	fsv_cfs_bus = fbus;
+	config_group_init(&fsv_subsys.su_group);
+	mutex_init(&fsv_subsys.su_mutex);
+
+	for (i = 0; i < num_boot_vfs; i++) {
+		struct fsv_vf *vf = boot_vfs[i];
+		struct fsv_item *it;
+
+		snprintf(name, sizeof(name), "load-%02x.%x",
+			 PCI_SLOT(vf->devfn), PCI_FUNC(vf->devfn));
+		it = fsv_item_alloc(name);
+		if (!it) {
+			ret = -ENOMEM;
+			goto err_free_items;
+		}
+		it->slot = PCI_SLOT(vf->devfn);
+		it->function = PCI_FUNC(vf->devfn);
+		it->vgpu_type = vf->vgpu_type;
+		it->profile = vf->profile;
+		it->vf = vf;
+		configfs_add_default_group(&it->group, &fsv_subsys.su_group);
+	}
+
+	ret = configfs_register_subsystem(&fsv_subsys);
+	if (ret) {
+		pr_err("cannot register configfs subsystem %s: %d\n", FSV_NAME,
+		       ret);
+		goto err_free_items;
+	}
+	return 0;
+
+err_free_items:
+	while (i < num_boot_vfs)
+		fsv_vf_destroy(boot_vfs[i++]);
+	fsv_load_items_free();
+	return ret;
+}
+
+void fsv_configfs_exit(void)
+{
+	configfs_unregister_subsystem(&fsv_subsys);
+	fsv_load_items_free();
+}

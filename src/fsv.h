@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * fake-sriov-vgpu: a virtual PCI domain of fake NVIDIA vGPU functions.
+ *
+ * Private header shared by every file of the module. One prefix (fsv_) on
+ * every symbol; one file per concern:
+ *   main.c      module parameters, load and unload
+ *   profiles.c  the table of GPU profiles and their vGPU type catalogues
+ *   bus.c       the virtual root bus, its MMIO window and config space ops
+ *   dev.c       one function's life: config space, create, destroy, IOMMU group
+ *   driver.c    the stub "nvidia" PCI driver and its nvidia/ attributes
+ *   vfio.c      VFIO registration and device operations
+ *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
+ */
+#ifndef FSV_H
+#define FSV_H
+
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "compat.h"
+
+#define FSV_NAME		"fake-sriov-vgpu"
+#define FSV_MAX_FUNCS		256	/* 32 slots x 8 functions: one whole bus */
+#define FSV_NUM_BARS		3	/* BAR0, BAR2, BAR4, each 64-bit */
+/* Each devfn owns a fixed slice of the MMIO window; its BARs sit inside it. */
+#define FSV_FUNC_MMIO_SIZE	SZ_512M
+#define FSV_MMIO_WINDOW_SIZE	((u64)FSV_MAX_FUNCS * FSV_FUNC_MMIO_SIZE)
+
+/* The address a VF numbered i gets when created at load time (the seed's). */
+#define FSV_SEED_DEVFN(i)	PCI_DEVFN((i) % 32, (i) / 32)
+
+struct fsv_vgpu_type {
+	u32 id;
+	const char *name;
+};
+
+struct fsv_profile {
+	const char *name;		/* profile= value, e.g. "t4" */
+	const char *model;		/* marketing name, for logs and docs */
+	u16 device;
+	u16 subsys_vendor;
+	u16 subsys_device;
+	u32 class;			/* 24-bit class code */
+	u8 revision;
+	u64 bar_size[FSV_NUM_BARS];	/* BAR0 (regs), BAR2 (FB), BAR4 (io) */
+	bool bar_prefetch[FSV_NUM_BARS];
+	const struct fsv_vgpu_type *types;
+	unsigned int num_types;
+};
+
+/* Load-time and run-time options shared by the whole module. */
+struct fsv_options {
+	bool strict;		/* NVIDIA's errnos and catalogue checks */
+	int vfio_mode;		/* FSV_VFIO_* */
+};
+
+enum { FSV_VFIO_AUTO, FSV_VFIO_ON, FSV_VFIO_OFF };
+
+struct fsv_vf;
+
+/* One virtual PCI domain: the root bus and the table of its functions. */
+struct fsv_bus {
+	/* x86 reads bus->sysdata as struct pci_sysdata: it must come first. */
+	struct fsv_sysdata sysdata;
+	int domain;
+	struct pci_bus *bus;
+	struct resource mmio;		/* reserved in /proc/iomem */
+	char mmio_name[32];
+	/* Protects vfs[]; taken inside the PCI core's pci_lock: never sleep. */
+	raw_spinlock_t table_lock;
+	struct fsv_vf *vfs[FSV_MAX_FUNCS];
+	/* Serialises vGPU type changes; never held while removing devices. */
+	struct mutex type_lock;
+	struct notifier_block nb;	/* pci_bus_type: add/remove events */
+};
+
+/*
+ * One function: the "hardware". It exists from fsv_vf_create() until
+ * fsv_vf_destroy(); its pci_dev may come and go in between (the PCI core's
+ * remove and rescan files), as a real function's would.
+ */
+struct fsv_vf {
+	struct fsv_bus *fbus;
+	const struct fsv_profile *profile;
+	u8 devfn;
+	u32 vgpu_type;			/* under fbus->type_lock */
+	struct iommu_group *group;	/* own group while not VFIO-registered */
+	struct fsv_vfio *vfio;		/* set while registered with VFIO */
+	/* Config space image and the mask of bits software may write. */
+	u8 cfg[PCI_CFG_SPACE_EXP_SIZE];
+	u8 wmask[PCI_CFG_SPACE_EXP_SIZE];
+	u8 w1cmask[PCI_CFG_SPACE_EXP_SIZE];
+};
+
+/* main.c */
+extern struct fsv_options fsv_opts;
+extern const char *fsv_driver_name(void);
+
+/* profiles.c */
+extern const struct fsv_profile fsv_profiles[];
+extern const unsigned int fsv_num_profiles;
+const struct fsv_profile *fsv_profile_find(const char *name);
+const struct fsv_vgpu_type *fsv_vgpu_type_find(const struct fsv_profile *p,
+					       u32 id);
+int fsv_profile_names(char *buf, size_t len);
+
+/* bus.c */
+int fsv_bus_create(struct fsv_bus *fbus, int domain);
+void fsv_bus_destroy(struct fsv_bus *fbus);
+struct fsv_vf *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn);
+struct fsv_bus *fsv_bus_of(struct pci_dev *pdev);
+int fsv_bus_first_free_devfn(struct fsv_bus *fbus);
+
+/* dev.c */
+int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
+		  const struct fsv_profile *profile, u32 vgpu_type,
+		  struct fsv_vf **out);
+void fsv_vf_destroy(struct fsv_vf *vf);
+void fsv_vf_cfg_read(struct fsv_vf *vf, int where, int size, u32 *val);
+void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val);
+struct fsv_vf *fsv_vf_from_pdev(struct pci_dev *pdev);
+int fsv_dev_notifier_register(struct fsv_bus *fbus);
+void fsv_dev_notifier_unregister(struct fsv_bus *fbus);
+int fsv_vf_group_attach(struct fsv_vf *vf, struct pci_dev *pdev);
+void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev);
+int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf);
+u32 fsv_vf_get_type(struct fsv_vf *vf);
+int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);
+bool fsv_vf_type_creatable(struct fsv_vf *vf, u32 type);
+
+/* driver.c */
+int fsv_driver_register(const char *name);
+void fsv_driver_unregister(void);
+
+/* vfio.c */
+int fsv_vfio_check(int mode);
+int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev);
+void fsv_vfio_unregister(struct fsv_vf *vf);
+void fsv_vfio_exit(void);
+
+/* configfs.c */
+int fsv_configfs_init(struct fsv_bus *fbus, struct fsv_vf **boot_vfs,
+		      unsigned int num_boot_vfs);
+void fsv_configfs_exit(void);
+
+#endif /* FSV_H */
