@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+// fakesriov-validate: the thin command-line edge over libfsv-validate.
+// Exceptions stop here; the library reports errors as values.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "fsv/config.hpp"
+#include "fsv/report.hpp"
+#include "fsv/snapshot.hpp"
+#include "fsv/source.hpp"
+#include "fsv/validate.hpp"
+#include "version.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitExpectation = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kDescription =
+    "Check every PCI device that matches a KubeVirt pciHostDevices selector\n"
+    "against KubeVirt's discovery rules, and say whether the node will advertise\n"
+    "it (discovered), leave it out on purpose (skipped: a PF, a VF without a vGPU\n"
+    "type) or fail to advertise or keep it healthy (failed), with every reason.\n"
+    "Works on the fake-sriov-vgpu module and on real NVIDIA vGPU hosts.";
+
+constexpr const char* kFooter =
+    "RULES (--rules kubevirt, KubeVirt v1.9)\n"
+    "  The first PCI_ID of uevent, lower-cased, must equal a selector. A driver\n"
+    "  must be bound: vfio-pci is accepted as is (passthrough); any other must be\n"
+    "  nvidia, the device must have no sriov_totalvfs (a PF) and a\n"
+    "  nvidia/current_vgpu_type that is not \"0\". It needs an iommu_group link,\n"
+    "  /dev/vfio/<group>, /dev/vfio/devices/X for each vfio-dev/X, and (checked\n"
+    "  here, not by KubeVirt) an IOMMU group of its own. --rules pr16710 accepts\n"
+    "  any driver and treats a device with virtfn* entries as the PF.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0  the expectation holds (--expect N: exactly N discovered; --expect-min N:\n"
+    "     at least N; neither: at least one discovered and none failed)\n"
+    "  1  it does not (also after --wait runs out)\n"
+    "  2  usage or environment error: bad option, no sysfs, unreadable or\n"
+    "     malformed KubeVirt CR, snapshot not writable\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "  NO_COLOR  when set and not empty, the table has no colour (--color auto)\n"
+    "\n"
+    "EXAMPLES\n"
+    "  fakesriov-validate --expect 4\n"
+    "  fakesriov-validate --kubevirt-cr kubevirt-cr.yaml --wait 60 --expect-min 1\n"
+    "  fakesriov-validate --format junit > validate.xml\n"
+    "  fakesriov-validate --snapshot /tmp/node1 ; fakesriov-validate \\\n"
+    "      --sysfs-root /tmp/node1/sys --dev-root /tmp/node1/dev\n"
+    "\n"
+    "See fakesriov-validate(1) and docs/validator.md for the JSON schema.\n";
+
+struct Options {
+  std::vector<std::string> selectors;
+  std::string cr_file;
+  std::string rules = "kubevirt";
+  int expect = -1;
+  int expect_min = -1;
+  double wait_s = 0;
+  std::string format = "table";
+  std::string color = "auto";
+  bool quiet = false;
+  std::string sysfs_root;
+  std::string dev_root;
+  std::string snapshot;
+};
+
+int fail_env(const std::string& message) {
+  std::cerr << "fakesriov-validate: " << message << '\n';
+  return kExitUsage;
+}
+
+bool want_color(const std::string& mode) {
+  if (mode == "always") {
+    return true;
+  }
+  if (mode == "never") {
+    return false;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+int run(const Options& opt) {
+  // Selectors.
+  std::vector<fsv::Selector> selectors;
+  for (const auto& arg : opt.selectors) {
+    auto s = fsv::selector_from_arg(arg);
+    if (!s) {
+      return fail_env(s.error().message);
+    }
+    selectors.push_back(std::move(s).value());
+  }
+  if (!opt.cr_file.empty()) {
+    auto cr = fsv::load_kubevirt_cr(opt.cr_file);
+    if (!cr) {
+      return fail_env("bad KubeVirt CR: " + cr.error().message);
+    }
+    selectors.insert(selectors.end(), cr->begin(), cr->end());
+  }
+  if (selectors.empty()) {
+    selectors.push_back(fsv::selector_from_arg("10de:1eb8").value());
+  }
+
+  fsv::ValidateOptions vo;
+  vo.rules = fsv::parse_rule_set(opt.rules).value();
+  vo.selectors = std::move(selectors);
+  if (opt.expect >= 0) {
+    vo.expectation = {fsv::Expectation::Kind::exact, static_cast<unsigned>(opt.expect)};
+  } else if (opt.expect_min >= 0) {
+    vo.expectation = {fsv::Expectation::Kind::min, static_cast<unsigned>(opt.expect_min)};
+  }
+
+  // Device source: a directory tree, or the live system through libudev.
+  const std::string sysfs_root = opt.sysfs_root.empty() ? "/sys" : opt.sysfs_root;
+  const std::string dev_root = opt.dev_root.empty() ? "/dev" : opt.dev_root;
+  std::unique_ptr<fsv::DeviceSource> source;
+  if (!opt.sysfs_root.empty()) {
+    source = fsv::make_directory_source(sysfs_root, dev_root);
+  } else {
+    if (::access("/sys/bus/pci/devices", R_OK | X_OK) != 0) {
+      return fail_env("no sysfs: /sys/bus/pci/devices is not readable (is sysfs mounted?)");
+    }
+    auto udev = fsv::make_udev_source();
+    if (!udev) {
+      return fail_env(udev.error().message);
+    }
+    source = std::move(udev).value();
+  }
+  if (!opt.sysfs_root.empty() &&
+      ::access((sysfs_root + "/bus/pci/devices").c_str(), R_OK | X_OK) != 0) {
+    return fail_env("no sysfs: " + sysfs_root + "/bus/pci/devices is not readable");
+  }
+  const fsv::FactReader reader(sysfs_root, dev_root);
+
+  auto report = opt.wait_s > 0
+                    ? fsv::validate_waiting(*source, reader, vo,
+                                            std::chrono::milliseconds(
+                                                static_cast<long long>(opt.wait_s * 1000.0)))
+                    : fsv::validate_once(*source, reader, vo);
+  if (!report) {
+    return fail_env(report.error().message);
+  }
+
+  if (!opt.snapshot.empty()) {
+    if (auto st = fsv::write_snapshot(*report, reader, opt.snapshot); !st) {
+      return fail_env("snapshot: " + st.error().message);
+    }
+  }
+
+  fsv::RenderOptions ro;
+  ro.version = fsv::kVersion;
+  ro.quiet = opt.quiet;
+  ro.color = want_color(opt.color);
+  const std::string text = fsv::render(fsv::parse_format(opt.format).value(), *report, ro);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) != 0) {
+    return fail_env("cannot write the report");
+  }
+  return report->expectation_met ? kExitOk : kExitExpectation;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{kDescription, "fakesriov-validate"};
+  app.footer(kFooter);
+  app.set_version_flag("-V,--version", std::string("fakesriov-validate ") + fsv::kVersion,
+                       "Print the version and exit");
+  app.get_formatter()->column_width(30);
+
+  Options opt;
+  app.add_option("-s,--selector", opt.selectors,
+                 "PCI vendor:device to check, like a pciVendorSelector\n"
+                 "(repeatable; default 10de:1eb8 without --kubevirt-cr)")
+      ->type_name("VENDOR:DEVICE")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return fsv::is_valid_pci_id(v) ? std::string() : "not VENDOR:DEVICE (e.g. 10de:1eb8)";
+          },
+          "", "pci-id"));
+  app.add_option("-c,--kubevirt-cr", opt.cr_file,
+                 "KubeVirt CR (YAML or JSON): selectors and resource\n"
+                 "names from spec.configuration.permittedHostDevices\n"
+                 ".pciHostDevices; externalResourceProvider entries\n"
+                 "are reported, not checked")
+      ->type_name("FILE")
+      ->check(CLI::Validator(CLI::ExistingFile).description(""));
+  app.add_option("-r,--rules", opt.rules,
+                 "kubevirt: KubeVirt v1.9 as shipped (default);\n"
+                 "pr16710: KubeVirt pull request #16710")
+      ->type_name("SET")
+      ->check(CLI::Validator(CLI::IsMember({"kubevirt", "pr16710"})).description(""));
+  auto* expect = app.add_option("-e,--expect", opt.expect, "Exactly N devices must be discovered")
+                     ->type_name("N")
+                     ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""));
+  app.add_option("-m,--expect-min", opt.expect_min, "At least N devices must be discovered")
+      ->type_name("N")
+      ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""))
+      ->excludes(expect);
+  app.add_option("-w,--wait", opt.wait_s,
+                 "Re-check on device events (and every second)\n"
+                 "until the expectation holds or SECONDS pass")
+      ->type_name("SECONDS")
+      ->check(CLI::Validator(CLI::Range(0.0, 86400.0)).description(""));
+  app.add_option("-f,--format", opt.format, "Output: table (default), json or junit")
+      ->type_name("FORMAT")
+      ->check(CLI::Validator(CLI::IsMember({"table", "json", "junit"})).description(""));
+  app.add_option("--color", opt.color, "Colour the table: auto (a TTY and no NO_COLOR),\n"
+                 "always or never")
+      ->type_name("WHEN")
+      ->check(CLI::Validator(CLI::IsMember({"auto", "always", "never"})).description(""));
+  app.add_flag("-q,--quiet", opt.quiet, "Print only failed devices and a failed expectation\n"
+               "(table; json and junit are always complete)");
+  app.add_option("--sysfs-root", opt.sysfs_root,
+                 "Read the sysfs tree under DIR (DIR/bus/pci/devices,\n"
+                 "DIR/kernel/iommu_groups) instead of the live\n"
+                 "system through libudev")
+      ->type_name("DIR")
+      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+  app.add_option("--dev-root", opt.dev_root, "Look for VFIO nodes in DIR/vfio (default /dev)")
+      ->type_name("DIR")
+      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+  app.add_option("--snapshot", opt.snapshot,
+                 "Also copy what the rules read about the matched\n"
+                 "devices to DIR/sys and DIR/dev, to re-validate\n"
+                 "elsewhere with --sysfs-root/--dev-root")
+      ->type_name("DIR");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "fakesriov-validate: " << e.what() << " (see --help)\n";
+    return kExitUsage;
+  }
+  try {
+    return run(opt);
+  } catch (const std::exception& e) {
+    return fail_env(e.what());
+  }
+}

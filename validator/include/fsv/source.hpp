@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Device sources: where the list of PCI devices comes from (libudev on a live
+// system, a directory tree for tests and snapshots), and how to wait for it
+// to change.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fsv/facts.hpp"
+#include "fsv/result.hpp"
+
+namespace fsv {
+
+/// Wakes a waiter when the device list may have changed.
+class ChangeWatcher {
+ public:
+  virtual ~ChangeWatcher() = default;
+  /// Blocks (poll(), no busy loop) until an event arrives or `timeout` passes.
+  /// Returns true for an event, false for a timeout.
+  virtual Result<bool> wait(std::chrono::milliseconds timeout) = 0;
+};
+
+/// Lists every PCI device (all of them; selector matching is the caller's job).
+class DeviceSource {
+ public:
+  virtual ~DeviceSource() = default;
+  virtual Result<std::vector<DeviceRef>> list() = 0;
+  /// Starts watching for changes; call before the first list() to avoid races.
+  virtual Result<std::unique_ptr<ChangeWatcher>> watch() = 0;
+  /// "libudev" or "directory", for reports.
+  [[nodiscard]] virtual std::string kind() const = 0;
+};
+
+/// Walks <sysfs_root>/bus/pci/devices/* like KubeVirt does; watches it with inotify.
+std::unique_ptr<DeviceSource> make_directory_source(std::filesystem::path sysfs_root,
+                                                    std::filesystem::path dev_root);
+
+/// udev_enumerate on subsystem "pci"; watches with a udev monitor.
+Result<std::unique_ptr<DeviceSource>> make_udev_source();
+
+}  // namespace fsv

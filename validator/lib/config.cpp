@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fsv/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "fsv/facts.hpp"
+
+namespace fsv {
+
+namespace {
+
+// The node holding spec.configuration.permittedHostDevices in one document,
+// if any. A List's items are searched for kind KubeVirt.
+std::optional<YAML::Node> find_kubevirt(const YAML::Node& doc) {
+  if (!doc.IsMap()) {
+    return std::nullopt;
+  }
+  if (doc["kind"] && doc["kind"].IsScalar() && doc["kind"].Scalar() == "List" && doc["items"] &&
+      doc["items"].IsSequence()) {
+    for (const auto& item : doc["items"]) {
+      if (auto found = find_kubevirt(item)) {
+        return found;
+      }
+    }
+    return std::nullopt;
+  }
+  if (doc["kind"] && doc["kind"].IsScalar() && doc["kind"].Scalar() != "KubeVirt") {
+    return std::nullopt;
+  }
+  if (!doc["spec"]) {
+    return std::nullopt;
+  }
+  return doc;
+}
+
+Result<Selector> selector_from_node(const YAML::Node& entry, size_t index) {
+  const std::string where = "pciHostDevices[" + std::to_string(index) + "]";
+  if (!entry.IsMap()) {
+    return Error{where + " is not a mapping"};
+  }
+  const auto sel = entry["pciVendorSelector"];
+  if (!sel || !sel.IsScalar() || sel.Scalar().empty()) {
+    return Error{where + " has no pciVendorSelector"};
+  }
+  const auto name = entry["resourceName"];
+  if (!name || !name.IsScalar() || name.Scalar().empty()) {
+    return Error{where + " has no resourceName"};
+  }
+  Selector s;
+  s.pci_id = io::to_lower(io::trim(sel.Scalar()));
+  s.resource_name = name.Scalar();
+  if (const auto ext = entry["externalResourceProvider"]; ext) {
+    bool value = false;
+    if (!ext.IsScalar() || !YAML::convert<bool>::decode(ext, value)) {
+      return Error{where + ".externalResourceProvider is not a boolean"};
+    }
+    s.external = value;
+  }
+  return s;
+}
+
+}  // namespace
+
+bool is_valid_pci_id(std::string_view s) {
+  if (s.size() != 9 || s[4] != ':') {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i != 4 && std::isxdigit(static_cast<unsigned char>(s[i])) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Selector> selector_from_arg(std::string_view arg) {
+  const std::string id = io::to_lower(io::trim(arg));
+  if (!is_valid_pci_id(id)) {
+    return Error{"selector '" + std::string(arg) + "' is not VENDOR:DEVICE (e.g. 10de:1eb8)"};
+  }
+  return Selector{id, id, false};
+}
+
+Result<std::vector<Selector>> parse_kubevirt_cr(const std::string& text) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    return Error{"not valid YAML: line " + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+  std::optional<YAML::Node> cr;
+  for (const auto& doc : docs) {
+    if ((cr = find_kubevirt(doc))) {
+      break;
+    }
+  }
+  if (!cr) {
+    return Error{"no KubeVirt resource with a spec found"};
+  }
+  try {
+    YAML::Node node = *cr;
+    std::string path;
+    for (const char* key : {"spec", "configuration", "permittedHostDevices", "pciHostDevices"}) {
+      path += path.empty() ? key : std::string(".") + key;
+      if (!node.IsMap()) {
+        return Error{"no " + path};
+      }
+      const YAML::Node next = std::as_const(node)[key];
+      if (!next) {
+        return Error{"no " + path};
+      }
+      node.reset(next);  // operator= would overwrite the tree's content
+    }
+    const YAML::Node& devices = node;
+    if (!devices.IsSequence()) {
+      return Error{"spec.configuration.permittedHostDevices.pciHostDevices is not a list"};
+    }
+    std::vector<Selector> out;
+    size_t index = 0;
+    for (const auto& entry : devices) {
+      auto s = selector_from_node(entry, index++);
+      if (!s) {
+        return s.error();
+      }
+      out.push_back(std::move(s).value());
+    }
+    if (out.empty()) {
+      return Error{"spec.configuration.permittedHostDevices.pciHostDevices is empty"};
+    }
+    return out;
+  } catch (const YAML::Exception& e) {
+    return Error{"unexpected layout: " + e.msg};
+  }
+}
+
+Result<std::vector<Selector>> load_kubevirt_cr(const std::filesystem::path& file) {
+  const auto text = io::read_file(file);
+  if (!text) {
+    return Error{"cannot read " + file.string()};
+  }
+  auto parsed = parse_kubevirt_cr(*text);
+  if (!parsed) {
+    return Error{file.string() + ": " + parsed.error().message};
+  }
+  return parsed;
+}
+
+}  // namespace fsv

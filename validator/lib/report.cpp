@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fsv/report.hpp"
+
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fsv {
+
+namespace {
+
+std::string or_dash(const std::optional<std::string>& v) { return v ? *v : "-"; }
+
+std::string vgpu_column(const DeviceReport& d) {
+  if (d.evaluation.passthrough) {
+    return "vfio-pci passthrough";
+  }
+  std::string out = or_dash(d.facts.current_vgpu_type);
+  if (d.evaluation.vgpu_type_name) {
+    out += " (" + *d.evaluation.vgpu_type_name + ")";
+  }
+  return out;
+}
+
+std::string external_line(const Selector& s) {
+  return "selector " + s.pci_id + " (" + s.resource_name +
+         "): left to an external provider, not checked";
+}
+
+std::string summary_line(const Report& r) {
+  return std::to_string(r.summary.matched) + " matched: " + std::to_string(r.summary.discovered) +
+         " discovered, " + std::to_string(r.summary.skipped) + " skipped, " +
+         std::to_string(r.summary.failed) + " failed (rules " + std::string(to_string(r.rules)) +
+         ", " + r.source_kind + ")";
+}
+
+class Painter {
+ public:
+  explicit Painter(bool on) : on_(on) {}
+  [[nodiscard]] std::string paint(std::string_view code, const std::string& text) const {
+    if (!on_) {
+      return text;
+    }
+    return "\033[" + std::string(code) + "m" + text + "\033[0m";
+  }
+  [[nodiscard]] std::string verdict(Verdict v, const std::string& text) const {
+    switch (v) {
+      case Verdict::discovered:
+        return paint("32", text);
+      case Verdict::skipped:
+        return paint("33", text);
+      case Verdict::failed:
+        return paint("1;31", text);
+    }
+    return text;
+  }
+
+ private:
+  bool on_;
+};
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // Control characters other than tab/newline are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += sep;
+    }
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Format> parse_format(std::string_view name) {
+  if (name == "table") {
+    return Format::table;
+  }
+  if (name == "json") {
+    return Format::json;
+  }
+  if (name == "junit") {
+    return Format::junit;
+  }
+  return Error{"unknown format '" + std::string(name) + "' (table, json or junit)"};
+}
+
+std::string render_table(const Report& r, const RenderOptions& o) {
+  const Painter p(o.color);
+  std::ostringstream out;
+  constexpr size_t kCols = 7;
+  using Row = std::array<std::string, kCols>;
+  std::vector<std::pair<const DeviceReport*, Row>> rows;
+  for (const auto& d : r.devices) {
+    if (o.quiet && d.evaluation.verdict != Verdict::failed) {
+      continue;
+    }
+    rows.push_back({&d,
+                    {d.facts.address, or_dash(d.facts.pci_id),
+                     std::string(to_string(d.evaluation.verdict)), d.selector.resource_name,
+                     or_dash(d.facts.iommu_group), std::to_string(d.facts.numa_node),
+                     vgpu_column(d)}});
+  }
+  if (!rows.empty()) {
+    const Row header{"ADDRESS", "PCI ID", "VERDICT", "RESOURCE", "IOMMU", "NUMA", "VGPU TYPE"};
+    std::array<size_t, kCols> width{};
+    for (size_t c = 0; c < kCols; ++c) {
+      width[c] = header[c].size();
+      for (const auto& [dev, row] : rows) {
+        width[c] = std::max(width[c], row[c].size());
+      }
+    }
+    const auto emit = [&](const Row& row, const DeviceReport* dev) {
+      std::string line;
+      for (size_t c = 0; c < kCols; ++c) {
+        std::string cell = row[c];
+        const size_t pad = c + 1 < kCols ? width[c] - cell.size() + 2 : 0;
+        if (dev != nullptr && c == 2) {
+          cell = p.verdict(dev->evaluation.verdict, cell);
+        } else if (dev == nullptr) {
+          cell = p.paint("1", cell);
+        }
+        line += cell + std::string(pad, ' ');
+      }
+      out << line << '\n';
+    };
+    emit(header, nullptr);
+    for (const auto& [dev, row] : rows) {
+      emit(row, dev);
+      for (const auto& reason : dev->evaluation.reasons) {
+        out << "    - " << reason << '\n';
+      }
+    }
+  }
+  if (!o.quiet) {
+    for (const auto& s : r.selectors) {
+      if (s.external) {
+        out << external_line(s) << '\n';
+      }
+    }
+    if (r.devices.empty()) {
+      out << "no PCI device matches the selectors\n";
+    }
+    out << summary_line(r) << '\n';
+  }
+  if (!o.quiet || !r.expectation_met) {
+    out << (r.expectation_met ? p.paint("32", "PASS") : p.paint("1;31", "FAIL")) << ": "
+        << r.expectation_message << '\n';
+  }
+  return out.str();
+}
+
+std::string render_json(const Report& r, const RenderOptions& o) {
+  using nlohmann::ordered_json;
+  const auto opt = [](const std::optional<std::string>& v) -> ordered_json {
+    return v ? ordered_json(*v) : ordered_json(nullptr);
+  };
+  ordered_json doc;
+  doc["schema_version"] = kJsonSchemaVersion;
+  doc["tool"] = {{"name", "fakesriov-validate"}, {"version", o.version}};
+  doc["rules"] = to_string(r.rules);
+  doc["source"] = {{"kind", r.source_kind}, {"sysfs_root", r.sysfs_root}, {"dev_root", r.dev_root}};
+  ordered_json selectors = ordered_json::array();
+  for (const auto& s : r.selectors) {
+    selectors.push_back({{"pci_id", s.pci_id},
+                         {"resource_name", s.resource_name},
+                         {"external_resource_provider", s.external},
+                         {"checked", !s.external}});
+  }
+  doc["selectors"] = std::move(selectors);
+  const char* kind = "any";
+  if (r.expectation.kind == Expectation::Kind::exact) {
+    kind = "exact";
+  } else if (r.expectation.kind == Expectation::Kind::min) {
+    kind = "min";
+  }
+  doc["expectation"] = {{"kind", kind},
+                        {"count", r.expectation.kind == Expectation::Kind::any
+                                      ? ordered_json(nullptr)
+                                      : ordered_json(r.expectation.count)},
+                        {"met", r.expectation_met},
+                        {"message", r.expectation_message}};
+  doc["summary"] = {{"matched", r.summary.matched},
+                    {"discovered", r.summary.discovered},
+                    {"skipped", r.summary.skipped},
+                    {"failed", r.summary.failed},
+                    {"scans", r.scans}};
+  ordered_json devices = ordered_json::array();
+  for (const auto& d : r.devices) {
+    ordered_json rules = ordered_json::array();
+    for (const auto& rr : d.evaluation.rules) {
+      ordered_json j = {{"id", rr.id}, {"result", to_string(rr.outcome)}};
+      j["reason"] = rr.reason.empty() ? ordered_json(nullptr) : ordered_json(rr.reason);
+      rules.push_back(std::move(j));
+    }
+    ordered_json dev;
+    dev["address"] = d.facts.address;
+    dev["pci_id"] = opt(d.facts.pci_id);
+    dev["resource_name"] = d.selector.resource_name;
+    dev["verdict"] = to_string(d.evaluation.verdict);
+    dev["reasons"] = d.evaluation.reasons;
+    dev["driver"] = opt(d.facts.driver);
+    dev["iommu_group"] = opt(d.facts.iommu_group);
+    dev["numa_node"] = d.facts.numa_node;
+    dev["vgpu_type"] = opt(d.facts.current_vgpu_type);
+    dev["vgpu_type_name"] = opt(d.evaluation.vgpu_type_name);
+    dev["passthrough"] = d.evaluation.passthrough;
+    dev["vfio_devices"] = d.facts.vfio_dev;
+    dev["syspath"] = d.facts.syspath;
+    dev["rules"] = std::move(rules);
+    devices.push_back(std::move(dev));
+  }
+  doc["devices"] = std::move(devices);
+  return doc.dump(2) + "\n";
+}
+
+std::string render_junit(const Report& r, const RenderOptions& o) {
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"fakesriov-validate\" tests=\"" << r.devices.size() + 1
+      << "\" failures=\"" << r.summary.failed + (r.expectation_met ? 0 : 1) << "\" skipped=\""
+      << r.summary.skipped << "\">\n";
+  out << "  <testsuite name=\"devices\" tests=\"" << r.devices.size() << "\" failures=\""
+      << r.summary.failed << "\" errors=\"0\" skipped=\"" << r.summary.skipped << "\">\n";
+  out << "    <properties>\n"
+      << "      <property name=\"version\" value=\"" << xml_escape(o.version) << "\"/>\n"
+      << "      <property name=\"rules\" value=\"" << to_string(r.rules) << "\"/>\n"
+      << "      <property name=\"source\" value=\"" << xml_escape(r.source_kind) << "\"/>\n";
+  for (const auto& s : r.selectors) {
+    out << "      <property name=\"selector\" value=\"" << xml_escape(s.pci_id) << " "
+        << xml_escape(s.resource_name) << (s.external ? " external" : "") << "\"/>\n";
+  }
+  out << "    </properties>\n";
+  for (const auto& d : r.devices) {
+    out << "    <testcase classname=\"" << xml_escape(d.selector.resource_name) << "\" name=\""
+        << xml_escape(d.facts.address) << "\"";
+    const std::string reasons = xml_escape(join(d.evaluation.reasons, "; "));
+    switch (d.evaluation.verdict) {
+      case Verdict::discovered:
+        out << "/>\n";
+        break;
+      case Verdict::skipped:
+        out << ">\n      <skipped message=\"" << reasons << "\"/>\n    </testcase>\n";
+        break;
+      case Verdict::failed:
+        out << ">\n      <failure message=\"" << reasons << "\" type=\"failed\">"
+            << xml_escape(join(d.evaluation.reasons, "\n")) << "</failure>\n    </testcase>\n";
+        break;
+    }
+  }
+  out << "  </testsuite>\n";
+  out << "  <testsuite name=\"expectation\" tests=\"1\" failures=\"" << (r.expectation_met ? 0 : 1)
+      << "\" errors=\"0\" skipped=\"0\">\n";
+  out << "    <testcase classname=\"fakesriov-validate\" name=\"expectation\"";
+  if (r.expectation_met) {
+    out << "/>\n";
+  } else {
+    out << ">\n      <failure message=\"" << xml_escape(r.expectation_message)
+        << "\" type=\"expectation\"/>\n    </testcase>\n";
+  }
+  out << "  </testsuite>\n</testsuites>\n";
+  return out.str();
+}
+
+std::string render(Format format, const Report& report, const RenderOptions& options) {
+  switch (format) {
+    case Format::table:
+      return render_table(report, options);
+    case Format::json:
+      return render_json(report, options);
+    case Format::junit:
+      return render_junit(report, options);
+  }
+  return {};
+}
+
+}  // namespace fsv

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fsv/validate.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace fsv {
+
+bool expectation_holds(const Expectation& e, const Summary& s, std::string* message) {
+  std::string msg;
+  bool ok = false;
+  const std::string found = std::to_string(s.discovered) + " discovered";
+  switch (e.kind) {
+    case Expectation::Kind::exact:
+      ok = s.discovered == e.count;
+      msg = "expected exactly " + std::to_string(e.count) + " discovered, found " + found;
+      break;
+    case Expectation::Kind::min:
+      ok = s.discovered >= e.count;
+      msg = "expected at least " + std::to_string(e.count) + " discovered, found " + found;
+      break;
+    case Expectation::Kind::any:
+      ok = s.discovered > 0 && s.failed == 0;
+      msg = "expected at least 1 discovered and none failed, found " + found + " and " +
+            std::to_string(s.failed) + " failed";
+      break;
+  }
+  if (message != nullptr) {
+    *message = std::move(msg);
+  }
+  return ok;
+}
+
+Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
+                             const ValidateOptions& options) {
+  Report report;
+  report.rules = options.rules;
+  report.source_kind = source.kind();
+  report.sysfs_root = reader.sysfs_root().string();
+  report.dev_root = reader.dev_root().string();
+  report.selectors = options.selectors;
+  report.expectation = options.expectation;
+
+  // First non-external selector wins for a PCI ID; external ones are not checked.
+  std::unordered_map<std::string, const Selector*> by_id;
+  for (const auto& s : options.selectors) {
+    if (!s.external) {
+      by_id.emplace(s.pci_id, &s);
+    }
+  }
+
+  auto devices = source.list();
+  if (!devices) {
+    return devices.error();
+  }
+  for (const auto& ref : *devices) {
+    auto pci_id = reader.read_pci_id(ref.syspath);
+    if (!pci_id) {
+      continue;
+    }
+    const auto it = by_id.find(*pci_id);
+    if (it == by_id.end()) {
+      continue;
+    }
+    DeviceReport dr;
+    dr.facts = reader.read(ref, std::move(pci_id));
+    dr.selector = *it->second;
+    dr.evaluation = evaluate(dr.facts, options.rules);
+    switch (dr.evaluation.verdict) {
+      case Verdict::discovered:
+        ++report.summary.discovered;
+        break;
+      case Verdict::skipped:
+        ++report.summary.skipped;
+        break;
+      case Verdict::failed:
+        ++report.summary.failed;
+        break;
+    }
+    ++report.summary.matched;
+    report.devices.push_back(std::move(dr));
+  }
+  report.expectation_met =
+      expectation_holds(options.expectation, report.summary, &report.expectation_message);
+  return report;
+}
+
+Result<Report> validate_waiting(DeviceSource& source, const FactReader& reader,
+                                const ValidateOptions& options, std::chrono::milliseconds wait,
+                                std::chrono::milliseconds recheck) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + wait;
+  auto watcher = source.watch();
+  if (!watcher) {
+    return watcher.error();
+  }
+  unsigned scans = 0;
+  for (;;) {
+    auto report = validate_once(source, reader, options);
+    ++scans;
+    if (!report) {
+      return report;
+    }
+    report->scans = scans;
+    const auto now = Clock::now();
+    if (report->expectation_met || now >= deadline) {
+      return report;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    auto woke = (*watcher)->wait(std::min(left + std::chrono::milliseconds(1), recheck));
+    if (!woke) {
+      return woke.error();
+    }
+  }
+}
+
+}  // namespace fsv

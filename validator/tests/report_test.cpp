@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "fsv/report.hpp"
+#include "tree.hpp"
+
+namespace fsv {
+namespace {
+
+// A report with one device of each verdict and an external selector.
+Report sample() {
+  test::Tree tree;
+  tree.add(test::vf(0));
+  auto skipped = test::vf(1);
+  skipped.vgpu_type = "0";
+  tree.add(skipped);
+  auto failed = test::vf(2);
+  failed.driver = "nouveau";
+  failed.other_group_members = {"0001:00:1f.0"};
+  tree.add(failed);
+  ValidateOptions o;
+  o.selectors = {{"10de:1eb8", "nvidia.com/TU104GL_Tesla_T4", false},
+                 {"10de:2236", "nvidia.com/A10", true}};
+  o.expectation = {Expectation::Kind::exact, 2};
+  auto src = make_directory_source(tree.sys(), tree.dev());
+  auto r = validate_once(*src, FactReader(tree.sys(), tree.dev()), o);
+  return std::move(r).value();
+}
+
+RenderOptions plain() {
+  RenderOptions o;
+  o.version = "9.9.9";
+  return o;
+}
+
+TEST(JsonReport, ParsesBackWithTheDocumentedSchema) {
+  const auto j = nlohmann::json::parse(render_json(sample(), plain()));
+  EXPECT_EQ(j["schema_version"], kJsonSchemaVersion);
+  EXPECT_EQ(j["tool"]["version"], "9.9.9");
+  EXPECT_EQ(j["rules"], "kubevirt");
+  EXPECT_EQ(j["source"]["kind"], "directory");
+  ASSERT_EQ(j["selectors"].size(), 2U);
+  EXPECT_EQ(j["selectors"][1]["external_resource_provider"], true);
+  EXPECT_EQ(j["selectors"][1]["checked"], false);
+  EXPECT_EQ(j["expectation"]["kind"], "exact");
+  EXPECT_EQ(j["expectation"]["count"], 2);
+  EXPECT_EQ(j["expectation"]["met"], false);
+  EXPECT_EQ(j["summary"]["matched"], 3);
+  EXPECT_EQ(j["summary"]["discovered"], 1);
+  EXPECT_EQ(j["summary"]["skipped"], 1);
+  EXPECT_EQ(j["summary"]["failed"], 1);
+  const auto& devs = j["devices"];
+  ASSERT_EQ(devs.size(), 3U);
+  EXPECT_EQ(devs[0]["address"], "0001:00:00.0");
+  EXPECT_EQ(devs[0]["verdict"], "discovered");
+  EXPECT_EQ(devs[0]["resource_name"], "nvidia.com/TU104GL_Tesla_T4");
+  EXPECT_EQ(devs[0]["iommu_group"], "100");
+  EXPECT_EQ(devs[0]["numa_node"], -1);
+  EXPECT_EQ(devs[0]["vgpu_type"], "256");
+  EXPECT_EQ(devs[0]["vgpu_type_name"], "GRID T4-1Q");
+  EXPECT_TRUE(devs[0]["reasons"].empty());
+  EXPECT_EQ(devs[1]["verdict"], "skipped");
+  EXPECT_EQ(devs[2]["verdict"], "failed");
+  EXPECT_EQ(devs[2]["reasons"],
+            nlohmann::json({"driver is nouveau, not nvidia", "iommu group 102 shared with 0001:00:1f.0"}));
+  EXPECT_EQ(devs[2]["rules"].size(), 8U);
+  EXPECT_EQ(devs[2]["rules"][1]["id"], "driver-allowed");
+  EXPECT_EQ(devs[2]["rules"][1]["result"], "fail");
+}
+
+TEST(JunitReport, OneTestcasePerDevice) {
+  const std::string xml = render_junit(sample(), plain());
+  EXPECT_EQ(xml.rfind("<?xml", 0), 0U);
+  size_t testcases = 0;
+  for (size_t pos = 0; (pos = xml.find("<testcase ", pos)) != std::string::npos; ++pos) {
+    ++testcases;
+  }
+  EXPECT_EQ(testcases, 4U);  // three devices and the expectation
+  EXPECT_NE(xml.find("name=\"0001:00:01.0\">\n      <skipped message=\"current_vgpu_type is 0\"/>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<failure message=\"driver is nouveau, not nvidia; iommu group 102"),
+            std::string::npos);
+  EXPECT_NE(xml.find("name=\"expectation\">\n      <failure"), std::string::npos);
+  // Well-formed: validate with xmllint when it is installed.
+  if (std::system("command -v xmllint >/dev/null 2>&1") == 0) {
+    const std::string path = ::testing::TempDir() + "fsv-junit.xml";
+    std::ofstream(path) << xml;
+    EXPECT_EQ(std::system(("xmllint --noout " + path).c_str()), 0);
+  }
+}
+
+TEST(TableReport, ShowsVerdictsReasonsAndSummary) {
+  const std::string t = render_table(sample(), plain());
+  EXPECT_NE(t.find("ADDRESS"), std::string::npos);
+  EXPECT_NE(t.find("0001:00:00.0  10de:1eb8  discovered"), std::string::npos) << t;
+  EXPECT_NE(t.find("    - driver is nouveau, not nvidia\n"), std::string::npos);
+  EXPECT_NE(t.find("256 (GRID T4-1Q)"), std::string::npos);
+  EXPECT_NE(t.find("selector 10de:2236 (nvidia.com/A10): left to an external provider, not checked"),
+            std::string::npos);
+  EXPECT_NE(t.find("3 matched: 1 discovered, 1 skipped, 1 failed"), std::string::npos);
+  EXPECT_NE(t.find("FAIL: expected exactly 2 discovered, found 1 discovered"), std::string::npos);
+  EXPECT_EQ(t.find('\033'), std::string::npos);
+}
+
+TEST(TableReport, QuietShowsOnlyFailures) {
+  auto o = plain();
+  o.quiet = true;
+  const std::string t = render_table(sample(), o);
+  EXPECT_EQ(t.find("0001:00:00.0"), std::string::npos);
+  EXPECT_EQ(t.find("0001:00:01.0"), std::string::npos);
+  EXPECT_NE(t.find("0001:00:02.0"), std::string::npos);
+  EXPECT_NE(t.find("FAIL:"), std::string::npos);
+  auto good = sample();
+  good.devices.resize(1);
+  good.summary = {1, 1, 0, 0};
+  good.expectation_met = true;
+  EXPECT_EQ(render_table(good, o), "");
+}
+
+TEST(TableReport, ColourOnlyWhenAsked) {
+  auto o = plain();
+  o.color = true;
+  EXPECT_NE(render_table(sample(), o).find("\033[32mdiscovered\033[0m"), std::string::npos);
+}
+
+TEST(Format, ParsesNames) {
+  EXPECT_EQ(parse_format("json").value(), Format::json);
+  EXPECT_EQ(parse_format("junit").value(), Format::junit);
+  EXPECT_EQ(parse_format("table").value(), Format::table);
+  EXPECT_FALSE(parse_format("xml").ok());
+}
+
+}  // namespace
+}  // namespace fsv

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every rule passing and failing in isolation, under both rule sets.
+#include <gtest/gtest.h>
+
+#include "fsv/rules.hpp"
+#include "tree.hpp"
+
+namespace fsv {
+namespace {
+
+DeviceFacts good_vf() {
+  DeviceFacts d;
+  d.address = "0001:00:00.0";
+  d.pci_id = "10de:1eb8";
+  d.driver = "nvidia";
+  d.has_nvidia_dir = true;
+  d.current_vgpu_type = "256";
+  d.creatable_vgpu_types = test::kT4Creatable;
+  d.iommu_group = "17";
+  d.vfio_group_node_exists = true;
+  d.iommu_group_members = std::vector<std::string>{"0001:00:00.0"};
+  return d;
+}
+
+const RuleResult& find(const Evaluation& e, const std::string& id) {
+  for (const auto& r : e.rules) {
+    if (r.id == id) {
+      return r;
+    }
+  }
+  throw std::runtime_error("no rule " + id);
+}
+
+}  // namespace
+
+// Readable parameter names in test output instead of a byte dump.
+void PrintTo(RuleSet rules, std::ostream* os) { *os << to_string(rules); }
+
+namespace {
+
+class BothRuleSets : public ::testing::TestWithParam<RuleSet> {};
+
+TEST_P(BothRuleSets, GoodVfIsDiscovered) {
+  const auto e = evaluate(good_vf(), GetParam());
+  EXPECT_EQ(e.verdict, Verdict::discovered);
+  EXPECT_TRUE(e.reasons.empty());
+  ASSERT_TRUE(e.vgpu_type_name.has_value());
+  EXPECT_EQ(*e.vgpu_type_name, "GRID T4-1Q");
+  for (const auto& r : e.rules) {
+    EXPECT_NE(r.outcome, Outcome::fail) << r.id;
+  }
+}
+
+TEST_P(BothRuleSets, NoDriverWithVgpuTypeFails) {
+  auto d = good_vf();
+  d.driver.reset();
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(find(e, "driver-bound").outcome, Outcome::fail);
+  ASSERT_EQ(e.reasons.size(), 1U);
+  EXPECT_EQ(e.reasons[0], "no driver bound");
+}
+
+TEST_P(BothRuleSets, VgpuTypeZeroIsSkipped) {
+  auto d = good_vf();
+  d.current_vgpu_type = "0";
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::skipped);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"current_vgpu_type is 0"});
+}
+
+TEST_P(BothRuleSets, VgpuTypeIsAStringComparison) {
+  auto d = good_vf();
+  d.current_vgpu_type = "00";
+  EXPECT_EQ(evaluate(d, GetParam()).verdict, Verdict::discovered);
+}
+
+TEST_P(BothRuleSets, EmptyOrMissingVgpuTypeIsSkipped) {
+  auto d = good_vf();
+  d.current_vgpu_type = "";
+  auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::skipped);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"current_vgpu_type is empty"});
+  d.current_vgpu_type.reset();
+  d.has_nvidia_dir = false;
+  e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::skipped);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"no nvidia/current_vgpu_type"});
+}
+
+TEST_P(BothRuleSets, NoIommuGroupFails) {
+  auto d = good_vf();
+  d.iommu_group.reset();
+  d.iommu_group_members.reset();
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"no iommu_group"});
+  EXPECT_EQ(find(e, "vfio-group-node").outcome, Outcome::not_applicable);
+}
+
+TEST_P(BothRuleSets, MissingVfioGroupNodeFails) {
+  auto d = good_vf();
+  d.vfio_group_node_exists = false;
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"/dev/vfio/17 missing"});
+}
+
+TEST_P(BothRuleSets, MissingVfioDevNodeFails) {
+  auto d = good_vf();
+  d.vfio_dev = {"vfio3"};
+  EXPECT_EQ(evaluate(d, GetParam()).verdict, Verdict::discovered);
+  d.vfio_dev_nodes_missing = {"vfio3"};
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"/dev/vfio/devices/vfio3 missing"});
+}
+
+TEST_P(BothRuleSets, SharedIommuGroupFails) {
+  auto d = good_vf();
+  d.iommu_group_members = std::vector<std::string>{"0001:00:00.0", "0001:00:01.0"};
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"iommu group 17 shared with 0001:00:01.0"});
+}
+
+TEST_P(BothRuleSets, NoGroupListingIsNotApplicable) {
+  auto d = good_vf();
+  d.iommu_group_members.reset();
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::discovered);
+  EXPECT_EQ(find(e, "iommu-group-exclusive").outcome, Outcome::not_applicable);
+}
+
+TEST_P(BothRuleSets, VfioPciIsPassthrough) {
+  auto d = good_vf();
+  d.driver = "vfio-pci";
+  d.current_vgpu_type.reset();
+  d.has_nvidia_dir = false;
+  d.has_sriov_totalvfs = true;
+  d.virtfns = {"virtfn0"};
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::discovered);
+  EXPECT_TRUE(e.passthrough);
+  EXPECT_EQ(find(e, "not-pf").outcome, Outcome::not_applicable);
+  EXPECT_EQ(find(e, "vgpu-type").outcome, Outcome::not_applicable);
+}
+
+TEST_P(BothRuleSets, EveryFailedRuleIsReported) {
+  auto d = good_vf();
+  d.driver.reset();
+  d.iommu_group.reset();
+  const auto e = evaluate(d, GetParam());
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(e.reasons, (std::vector<std::string>{"no driver bound", "no iommu_group"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, BothRuleSets, ::testing::Values(RuleSet::kubevirt, RuleSet::pr16710),
+                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+
+TEST(KubevirtRules, OtherDriverFails) {
+  auto d = good_vf();
+  d.driver = "nouveau";
+  const auto e = evaluate(d, RuleSet::kubevirt);
+  EXPECT_EQ(e.verdict, Verdict::failed);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"driver is nouveau, not nvidia"});
+}
+
+TEST(KubevirtRules, SriovTotalvfsMeansPf) {
+  auto d = good_vf();
+  d.has_sriov_totalvfs = true;
+  const auto e = evaluate(d, RuleSet::kubevirt);
+  EXPECT_EQ(e.verdict, Verdict::skipped);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"is a PF (has sriov_totalvfs)"});
+}
+
+TEST(KubevirtRules, VirtfnAloneIsNotPf) {
+  auto d = good_vf();
+  d.virtfns = {"virtfn0"};
+  EXPECT_EQ(evaluate(d, RuleSet::kubevirt).verdict, Verdict::discovered);
+}
+
+TEST(Pr16710Rules, AnyDriverIsAccepted) {
+  auto d = good_vf();
+  d.driver = "nouveau";
+  EXPECT_EQ(evaluate(d, RuleSet::pr16710).verdict, Verdict::discovered);
+}
+
+TEST(Pr16710Rules, VirtfnMeansPf) {
+  auto d = good_vf();
+  d.virtfns = {"virtfn0", "virtfn1"};
+  const auto e = evaluate(d, RuleSet::pr16710);
+  EXPECT_EQ(e.verdict, Verdict::skipped);
+  EXPECT_EQ(e.reasons, std::vector<std::string>{"is a PF (has virtfn0)"});
+}
+
+TEST(Pr16710Rules, SriovTotalvfsAloneIsNotPf) {
+  auto d = good_vf();
+  d.has_sriov_totalvfs = true;
+  EXPECT_EQ(evaluate(d, RuleSet::pr16710).verdict, Verdict::discovered);
+}
+
+TEST(RuleSetNames, ParseAndPrint) {
+  EXPECT_EQ(parse_rule_set("kubevirt").value(), RuleSet::kubevirt);
+  EXPECT_EQ(parse_rule_set("pr16710").value(), RuleSet::pr16710);
+  EXPECT_FALSE(parse_rule_set("nope").ok());
+  EXPECT_EQ(to_string(Verdict::skipped), "skipped");
+}
+
+TEST(VgpuTypeName, LooksUpListedTypesOnly) {
+  EXPECT_EQ(lookup_vgpu_type_name(test::kT4Creatable, "512").value(), "GRID T4-4Q");
+  EXPECT_FALSE(lookup_vgpu_type_name(test::kT4Creatable, "999").has_value());
+  EXPECT_FALSE(lookup_vgpu_type_name("ID    : vGPU Name\n", "256").has_value());
+  EXPECT_EQ(lookup_vgpu_type_name("ID    : vGPU Name\n1145  : NVIDIA L40S-1B", "1145").value(),
+            "NVIDIA L40S-1B");
+}
+
+}  // namespace
+}  // namespace fsv

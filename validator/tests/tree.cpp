@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tree.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+namespace fsv::test {
+
+namespace fs = std::filesystem;
+
+DeviceSpec vf(int i) {
+  DeviceSpec s;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "0001:00:%02x.%d", i % 32, i / 32);
+  s.address = buf;
+  s.group = std::to_string(100 + i);
+  return s;
+}
+
+Tree::Tree() {
+  std::string tmpl = (fs::temp_directory_path() / "fsv-tree-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  root_ = tmpl;
+  fs::create_directories(sys() / "bus" / "pci" / "devices");
+  fs::create_directories(sys() / "kernel" / "iommu_groups");
+  fs::create_directories(sys() / "devices" / "pci0001:00");
+  fs::create_directories(dev() / "vfio");
+}
+
+Tree::~Tree() {
+  std::error_code ec;
+  fs::remove_all(root_, ec);
+}
+
+fs::path Tree::device_dir(const std::string& address) const {
+  return sys() / "devices" / "pci0001:00" / address;
+}
+
+void Tree::write(const fs::path& file, const std::string& content) const {
+  fs::create_directories(file.parent_path());
+  std::ofstream f(file, std::ios::trunc);
+  f << content;
+}
+
+fs::path Tree::add(const DeviceSpec& s) {
+  const fs::path d = device_dir(s.address);
+  fs::create_directories(d);
+  write(d / "uevent", "DRIVER=" + s.driver.value_or("") + "\nPCI_CLASS=30000\nPCI_ID=" +
+                          s.pci_id + "\nPCI_SUBSYS_ID=10DE:12A2\nPCI_SLOT_NAME=" + s.address +
+                          "\n");
+  write(d / "numa_node", s.numa + "\n");
+  if (s.driver) {
+    fs::create_directories(sys() / "bus" / "pci" / "drivers" / *s.driver);
+    fs::create_symlink("../../../bus/pci/drivers/" + *s.driver, d / "driver");
+  }
+  if (s.nvidia_dir) {
+    fs::create_directories(d / "nvidia");
+    if (s.vgpu_type) {
+      write(d / "nvidia" / "current_vgpu_type", *s.vgpu_type + "\n");
+    }
+    if (s.creatable) {
+      write(d / "nvidia" / "creatable_vgpu_types", *s.creatable);
+    }
+  }
+  if (s.sriov_totalvfs) {
+    write(d / "sriov_totalvfs", "16\n");
+  }
+  for (const auto& v : s.virtfns) {
+    fs::create_symlink("../0001:00:1f.7", d / v);
+  }
+  for (const auto& e : s.vfio_dev) {
+    fs::create_directories(d / "vfio-dev" / e);
+    if (s.vfio_dev_nodes) {
+      write(dev() / "vfio" / "devices" / e, "");
+    }
+  }
+  if (s.group) {
+    const fs::path g = sys() / "kernel" / "iommu_groups" / *s.group;
+    fs::create_directories(g);
+    fs::create_symlink("../../../kernel/iommu_groups/" + *s.group, d / "iommu_group");
+    if (s.group_listing) {
+      fs::create_directories(g / "devices");
+      fs::create_symlink("../../../../devices/pci0001:00/" + s.address, g / "devices" / s.address);
+      for (const auto& m : s.other_group_members) {
+        fs::create_symlink("../../../../devices/pci0001:00/" + m, g / "devices" / m);
+      }
+    }
+    if (s.vfio_node) {
+      write(dev() / "vfio" / *s.group, "");
+    }
+  }
+  write(dev() / "vfio" / "vfio", "");
+  fs::create_symlink("../../../devices/pci0001:00/" + s.address,
+                     sys() / "bus" / "pci" / "devices" / s.address);
+  return d;
+}
+
+void Tree::remove(const std::string& address) {
+  fs::remove(sys() / "bus" / "pci" / "devices" / address);
+  fs::remove_all(device_dir(address));
+}
+
+void Tree::remove_vfio_dev_node(const std::string& entry) {
+  fs::remove(dev() / "vfio" / "devices" / entry);
+}
+
+}  // namespace fsv::test

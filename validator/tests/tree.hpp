@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// Synthetic sysfs and /dev trees for the tests, laid out like the kernel's:
+// bus/pci/devices/<addr> -> ../../../devices/pci0001:00/<addr>, driver and
+// iommu_group symlinks, kernel/iommu_groups/N/devices/, dev/vfio/N.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fsv::test {
+
+inline constexpr const char* kT4Creatable =
+    "ID    : vGPU Name\n"
+    "256   : GRID T4-1Q\n"
+    "257   : GRID T4-2Q\n"
+    "512   : GRID T4-4Q\n";
+
+struct DeviceSpec {
+  std::string address;
+  std::string pci_id = "10DE:1EB8";  // as the kernel writes it: upper case
+  std::optional<std::string> driver = "nvidia";
+  bool nvidia_dir = true;
+  std::optional<std::string> vgpu_type = "256";  // nullopt: no current_vgpu_type file
+  std::optional<std::string> creatable = kT4Creatable;
+  std::optional<std::string> group;  // nullopt: no iommu_group link
+  bool vfio_node = true;             // dev/vfio/<group>
+  bool sriov_totalvfs = false;
+  std::vector<std::string> virtfns;
+  std::string numa = "-1";
+  std::vector<std::string> vfio_dev;  // vfio-dev/<entry>
+  bool vfio_dev_nodes = true;         // dev/vfio/devices/<entry>
+  std::vector<std::string> other_group_members;
+  bool group_listing = true;          // kernel/iommu_groups/N/devices/
+};
+
+/// A fake vGPU VF number i at the seed address 0001:00:SS.F with group 100+i.
+DeviceSpec vf(int i);
+
+class Tree {
+ public:
+  Tree();
+  ~Tree();
+  Tree(const Tree&) = delete;
+  Tree& operator=(const Tree&) = delete;
+  Tree(Tree&&) = delete;
+  Tree& operator=(Tree&&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& root() const { return root_; }
+  [[nodiscard]] std::filesystem::path sys() const { return root_ / "sys"; }
+  [[nodiscard]] std::filesystem::path dev() const { return root_ / "dev"; }
+  [[nodiscard]] std::filesystem::path device_dir(const std::string& address) const;
+
+  /// Adds a device; returns its directory. Adds an empty dev/vfio/vfio too.
+  std::filesystem::path add(const DeviceSpec& spec);
+  void remove(const std::string& address);
+  void remove_vfio_dev_node(const std::string& entry);
+  void write(const std::filesystem::path& file, const std::string& content) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace fsv::test
