@@ -86,6 +86,12 @@ set(_fsv_main Unspecified)
 if(EXISTS "${_fsv_top}/scripts/setup-fake-sriov.sh")
   install(PROGRAMS "${_fsv_top}/scripts/setup-fake-sriov.sh" DESTINATION /usr/sbin
     COMPONENT ${_fsv_main})
+  execute_process(COMMAND gzip -9nc "${_fsv_pkg}/man/setup-fake-sriov.sh.8"
+    OUTPUT_FILE "${_fsv_gen}/setup-fake-sriov.sh.8.gz")
+  install(FILES "${_fsv_gen}/setup-fake-sriov.sh.8.gz" DESTINATION /usr/share/man/man8
+    COMPONENT ${_fsv_main})
+  install(FILES "${_fsv_pkg}/deb/lintian/fake-sriov-vgpu"
+    DESTINATION /usr/share/lintian/overrides COMPONENT ${_fsv_main})
 endif()
 install(FILES "${_fsv_pkg}/modprobe.d/fake-sriov-vgpu.conf" DESTINATION /etc/modprobe.d
   COMPONENT ${_fsv_main})
@@ -105,6 +111,15 @@ if(EXISTS "${_fsv_top}/docs/packages.md")
 endif()
 install(FILES "${_fsv_top}/LICENSES/Apache-2.0"
   DESTINATION "/usr/share/licenses/${_fsv_name}" COMPONENT ${_fsv_main})
+
+# Man pages installed uncompressed by other install() rules: Debian policy and
+# Fedora both want them gzipped (runs last: this file is included at the end).
+install(CODE [[
+  file(GLOB_RECURSE _fsv_man "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/share/man/*.[1-9]")
+  foreach(_m IN LISTS _fsv_man)
+    execute_process(COMMAND gzip -9nf "${_m}")
+  endforeach()
+]] COMPONENT ${_fsv_main})
 
 # ---- CPack ------------------------------------------------------------------
 set(CPACK_PACKAGE_NAME ${_fsv_name})
@@ -169,7 +184,8 @@ set(CPACK_RPM_SPEC_MORE_DEFINE "%define _build_id_links none
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
   /etc/modprobe.d /etc/modules-load.d /etc/default /usr/src /usr/libexec
   /usr/lib/systemd /usr/lib/systemd/system /usr/lib/udev /usr/lib/udev/rules.d
-  /usr/share/licenses /usr/share/man /usr/share/man/man1)
+  /usr/sbin /usr/share/licenses /usr/share/lintian /usr/share/lintian/overrides
+  /usr/share/man /usr/share/man/man1 /usr/share/man/man8)
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_NAME ${_fsv_name})
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_GROUP "Development/Tools")
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_SUMMARY "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}")

@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2016,SC2154
+#
+# The end-to-end part of tests/packaging/run (sourced; uses its variables).
+# One scratch tree, $work/root, unpacked from the cached image, goes through:
+# apt install -> headers missing -> failing build -> new kernel -> upgrade ->
+# boot under QEMU -> remove -> purge -> rpm install -> rpm upgrade -> rpm erase.
+
+readonly E2E_NUM_VFS=5 E2E_VGPU_TYPE=256
+
+# A command string run inside the tree (set -e; output to the log).
+R() { in_root "$root" "set -euo pipefail; $*"; }
+
+leftovers() {
+	R '
+	ls -d /usr/src/fake-sriov-vgpu* /var/lib/dkms/fake-sriov-vgpu /lib/modules/*/updates/dkms/fake-sriov-vgpu.ko* \
+		/lib/modules/*/extra/fake-sriov-vgpu.ko* /etc/modprobe.d/fake-sriov-vgpu.conf \
+		/etc/modules-load.d/fake-sriov-vgpu.conf /etc/default/fakesriov-validate \
+		/usr/lib/systemd/system/fakesriov-validate.service /etc/systemd/system/*/fakesriov-validate.service \
+		/usr/lib/udev/rules.d/70-fake-sriov-vgpu.rules /usr/libexec/fake-sriov-vgpu \
+		/usr/bin/fakesriov-validate /usr/sbin/setup-fake-sriov.sh 2>/dev/null || true
+	dkms status fake-sriov-vgpu
+	grep -l fake-sriov-vgpu /lib/modules/*/modules.dep 2>/dev/null || true
+	if command -v dpkg-query >/dev/null; then dpkg-query -W -f "\${db:Status-Abbrev} \${Package}\n" "fake-sriov-vgpu*" 2>/dev/null || true; fi'
+}
+nothing_left() {
+	local l
+	l=$(leftovers)
+	[ -z "$l" ] || {
+		echo "left behind: $l" | tr '\n' ' '
+		return 1
+	}
+}
+
+# dkms_only VERSION KREL...: DKMS has exactly VERSION, installed for each KREL.
+dkms_only() {
+	local v=$1 s k
+	shift
+	s=$(R 'dkms status fake-sriov-vgpu')
+	echo "$s"
+	for k in "$@"; do
+		grep -q "^fake-sriov-vgpu/$v, $k, x86_64: installed" <<<"$s" || {
+			echo "not installed: $v for $k"
+			return 1
+		}
+		R "[ \"\$(modinfo -k $k -F version fake_sriov_vgpu)\" = $v ]" || {
+			echo "modinfo -k $k: not version $v"
+			return 1
+		}
+	done
+	[ "$(grep -c . <<<"$s")" -eq $# ] || {
+		echo "unexpected dkms entries"
+		return 1
+	}
+	R "[ ! -e /usr/src/fake-sriov-vgpu-$([ "$v" = "$version" ] && echo "$version2" || echo "$version") ]" || {
+		echo "the other version's source is still in /usr/src"
+		return 1
+	}
+}
+
+e2e_prepare() {
+	local img
+	img=$("$here/build-image") || return 1
+	image=$img
+	krel=$(cat "$image/krel") || return 1
+	root=$work/root
+	rm -rf "$root" && mkdir -p "$root" &&
+		tar -xf "$image/rootfs.tar" -C "$root" --numeric-owner &&
+		mkdir -p "$root/var/cache/fsv" &&
+		cp -r "$pk1" "$pk2" "$root/var/cache/fsv/" &&
+		cp "$image/repo-Packages" "$root/var/local/fsv-repo/Packages" &&
+		echo "deb [trusted=yes] file:/var/local/fsv-repo ./" >"$root/etc/apt/sources.list.d/fsv-local.list" &&
+		R 'apt-get update -qq -o Acquire::Languages=none' >/dev/null || return 1
+	cloud=$(sed -n 's/^Package: linux-image-\(.*-cloud-amd64\)$/\1/p' "$image/repo-Packages" | grep -v '^cloud' | head -n1)
+	[ -n "$krel" ] && [ -n "$cloud" ]
+}
+
+deb_install() {
+	R "apt-get install -y -q /var/cache/fsv/pkgs-$version/fake-sriov-vgpu*.deb" || return 1
+	dkms_only "$version" "$krel" || return 1
+	R "modinfo -F signer fake_sriov_vgpu -k $krel | grep -q ." || {
+		echo "not signed"
+		return 1
+	}
+}
+
+deb_no_headers() {
+	local out
+	out=$(R "apt-get install -y -q linux-image-$cloud && dpkg-reconfigure fake-sriov-vgpu-dkms" 2>&1) || {
+		echo "$out"
+		return 1
+	}
+	echo "$out"
+	grep -q "no headers for kernel $cloud; to build for it: apt install linux-headers-$cloud" <<<"$out"
+}
+
+deb_failing_build() {
+	local out
+	R 'mkdir -p /lib/modules/9.9.9-broken/build && printf "all:\n\tfalse\nclean:\n" >/lib/modules/9.9.9-broken/build/Makefile && touch /lib/modules/9.9.9-broken/modules.dep' || return 1
+	out=$(R 'dpkg-reconfigure fake-sriov-vgpu-dkms; echo "rc=$?"' 2>&1)
+	R 'rm -rf /lib/modules/9.9.9-broken /var/lib/dkms/fake-sriov-vgpu/kernel-9.9.9-broken-x86_64'
+	echo "$out"
+	grep -q 'rc=0' <<<"$out" && grep -q 'FAILED to build for kernel 9.9.9-broken' <<<"$out" &&
+		R 'dpkg-query -W -f "\${db:Status-Abbrev}" fake-sriov-vgpu-dkms | grep -q "^ii"'
+}
+
+deb_new_kernel() {
+	R "apt-get install -y -q linux-headers-$cloud" || return 1
+	dkms_only "$version" "$krel" "$cloud"
+}
+
+deb_upgrade() {
+	R "apt-get install -y -q /var/cache/fsv/pkgs-$version2/fake-sriov-vgpu*.deb" || return 1
+	dkms_only "$version2" "$krel" "$cloud"
+}
+
+boot_guest() {
+	local img=$work/disk.raw out=$work/console.log rc=0 ktap
+	R "sed -i 's/^#options fake_sriov_vgpu num_vfs=.*/options fake_sriov_vgpu num_vfs=$E2E_NUM_VFS vgpu_type=$E2E_VGPU_TYPE/' /etc/modprobe.d/fake-sriov-vgpu.conf
+		grep -q num_vfs=$E2E_NUM_VFS /etc/modprobe.d/fake-sriov-vgpu.conf
+		systemctl enable fakesriov-validate.service" || return 1
+	install -m 0755 "$here/guest/fsv-e2e" "$root/usr/local/sbin/fsv-e2e" &&
+		install -m 0644 "$here/guest/fsv-e2e.service" "$root/etc/systemd/system/fsv-e2e.service" &&
+		printf 'VERSION=%s\nNUM_VFS=%s\nVGPU_TYPE=%s\n' "$version2" "$E2E_NUM_VFS" "$E2E_VGPU_TYPE" >"$root/etc/fsv-e2e.conf" &&
+		R 'systemctl enable fsv-e2e.service' >/dev/null || return 1
+	rm -f "$img"
+	mkfs.ext4 -q -F -L root -d "$root" "$img" 4G || return 1
+	local t0=$SECONDS
+	timeout 900 qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m 1536 \
+		-nographic -no-reboot -nic none -monitor none -serial "file:$out" \
+		-kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 systemd.show_status=0 loglevel=4" \
+		-drive "file=$img,if=virtio,format=raw" >/dev/null 2>&1 || rc=$?
+	diag "guest boot + checks took $((SECONDS - t0)) s (qemu rc $rc)"
+	rm -f "$img"
+	R 'systemctl disable fsv-e2e.service; rm -f /etc/systemd/system/fsv-e2e.service /usr/local/sbin/fsv-e2e /etc/fsv-e2e.conf' >/dev/null 2>&1
+	ktap=$(tr -d '\r' <"$out" | sed -n 's/^FSV: //p')
+	[ -n "$ktap" ] || {
+		tail -n 30 "$out"
+		echo "no result from the guest (qemu rc $rc)"
+		return 1
+	}
+	printf '%s\n' "$ktap" >"$work/guest-ktap"
+	printf '%s\n' "$ktap"
+	grep -q '^done' <<<"$ktap" && ! grep -q '^not ok' <<<"$ktap"
+}
+
+deb_remove() {
+	R 'apt-get remove -y -q fake-sriov-vgpu fake-sriov-vgpu-dkms' || return 1
+	local l
+	l=$(R 'dkms status fake-sriov-vgpu; ls /lib/modules/*/updates/dkms/fake-sriov-vgpu.ko* /usr/src/fake-sriov-vgpu* /var/lib/dkms/fake-sriov-vgpu 2>/dev/null || true')
+	[ -z "$l" ] || {
+		echo "left: $l"
+		return 1
+	}
+	# remove keeps the conffiles (the user's options), as dpkg promises.
+	R '[ -f /etc/modprobe.d/fake-sriov-vgpu.conf ]'
+}
+
+deb_purge() {
+	R 'apt-get purge -y -q fake-sriov-vgpu fake-sriov-vgpu-dkms' || return 1
+	nothing_left
+}
+
+rpm_install() {
+	R 'rm -rf /var/lib/rpm; mkdir -p /var/lib/rpm' &&
+		host_in_ns "$root" rpm --root "$root" --initdb &&
+		host_in_ns "$root" rpm --root "$root" -i --nodeps "$root/var/cache/fsv/pkgs-$version"/*.rpm &&
+		dkms_only "$version" "$krel" "$cloud" || return 1
+	R '[ -f /etc/modprobe.d/fake-sriov-vgpu.conf ] && [ -x /usr/bin/fakesriov-validate ]'
+}
+
+rpm_upgrade() {
+	host_in_ns "$root" rpm --root "$root" -U --nodeps "$root/var/cache/fsv/pkgs-$version2"/*.rpm || return 1
+	dkms_only "$version2" "$krel" "$cloud"
+}
+
+rpm_erase() {
+	host_in_ns "$root" rpm --root "$root" -e --nodeps fake-sriov-vgpu fake-sriov-vgpu-dkms || return 1
+	nothing_left
+}
+
+e2e_main() {
+	local t0=$SECONDS image krel root cloud i
+	if ! e2e_prepare >>"$FSV_LOG" 2>&1; then
+		tail -n 20 "$FSV_LOG" | sed 's/^/# /'
+		skip_e2e "the system image could not be built (see $FSV_LOG)"
+		return 0
+	fi
+	diag "image ready ($krel, second kernel $cloud) in $((SECONDS - t0)) s"
+	local steps=(deb_install deb_no_headers deb_failing_build deb_new_kernel deb_upgrade
+		boot_guest deb_remove deb_purge rpm_install rpm_upgrade rpm_erase)
+	local failed_at=
+	for i in "${!steps[@]}"; do
+		if [ -n "$failed_at" ]; then
+			skip "${e2e_names[$i]}" "depends on '$failed_at', which failed"
+			continue
+		fi
+		local s=${steps[$i]} ts=$SECONDS
+		if [ "$s" = boot_guest ]; then
+			if [ "${FSV_PKG_BOOT:-1}" = 0 ]; then
+				skip "${e2e_names[$i]}" "FSV_PKG_BOOT=0"
+				continue
+			elif miss=$(missing qemu-system-x86_64 mkfs.ext4); then
+				skip "${e2e_names[$i]}" "missing $miss (scripts/install-deps)"
+				continue
+			fi
+		fi
+		if [ "$s" = rpm_install ] && ! have rpm; then
+			skip "${e2e_names[$i]}" "rpm not installed"
+			failed_at=rpm
+			continue
+		fi
+		check "${e2e_names[$i]}" "$s" || case $s in
+		deb_no_headers | deb_failing_build | boot_guest) ;;
+		*) failed_at=${e2e_names[$i]} ;;
+		esac
+		if [ "$s" = boot_guest ] && [ -f "$work/guest-ktap" ]; then
+			sed 's/^/# guest: /' "$work/guest-ktap"
+			rm -f "$work/guest-ktap"
+		fi
+		diag "  $s: $((SECONDS - ts)) s"
+	done
+	[ "${FSV_PKG_KEEP:-0}" = 1 ] || rm -rf "$root"
+	diag "end-to-end took $((SECONDS - t0)) s"
+}

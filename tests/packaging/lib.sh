@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2016
+#
+# Helpers for tests/packaging/run: KTAP output and running commands inside a
+# Debian system tree (a chroot in a private mount namespace: nothing leaks to
+# the host, and the mounts vanish with the process).
+
+FSV_T=0
+FSV_FAILED=0
+
+ok() {
+	FSV_T=$((FSV_T + 1))
+	printf 'ok %d %s\n' "$FSV_T" "$1"
+}
+
+not_ok() {
+	FSV_T=$((FSV_T + 1))
+	FSV_FAILED=$((FSV_FAILED + 1))
+	printf 'not ok %d %s # %s\n' "$FSV_T" "$1" "${2:-failed}"
+}
+
+skip() {
+	FSV_T=$((FSV_T + 1))
+	printf 'ok %d %s # SKIP %s\n' "$FSV_T" "$1" "$2"
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+# check NAME CMD...: ok when CMD succeeds; its output goes to the log and,
+# on failure, its last lines become diagnostics.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		printf '%s\n' "$out" | tail -n 15 | sed 's/^/# /'
+		not_ok "$name" "$(printf '%s' "$out" | tail -n 1 | cut -c1-160)"
+	fi
+	printf '%s\n' "--- $name" "$out" >>"${FSV_LOG:-/dev/null}"
+}
+
+# in_root DIR CMD...: run CMD (a shell command string) inside DIR.
+in_root() {
+	local root=$1
+	shift
+	unshare --mount --fork --propagation private -- bash -c '
+		set -e
+		r=$1; shift
+		mount --bind /dev "$r/dev"
+		mount -t proc proc "$r/proc"
+		mount -t tmpfs tmpfs "$r/run"
+		mount -t tmpfs tmpfs "$r/tmp"
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 HOME=/root /bin/bash -c "$*"
+	' in_root "$root" "$@"
+}
+
+# host_in_ns DIR CMD...: run a host command (rpm --root) with DIR's /dev and
+# /proc mounted, as the scriptlets it runs in DIR need them.
+host_in_ns() {
+	local root=$1
+	shift
+	unshare --mount --fork --propagation private -- bash -c '
+		set -e
+		r=$1; shift
+		mount --bind /dev "$r/dev"
+		mount -t proc proc "$r/proc"
+		mount -t tmpfs tmpfs "$r/run"
+		"$@"
+	' host_in_ns "$root" "$@"
+}
