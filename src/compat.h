@@ -42,6 +42,18 @@ fsv_pci_driver_set_groups(struct pci_driver *drv,
 }
 
 /*
+ * The stub driver manages DMA ownership itself (it moves the function into
+ * a VFIO group at probe): the driver core must not take the IOMMU group's
+ * default-domain reference around probe and remove (5.19+).
+ */
+static inline void fsv_pci_driver_set_managed_dma(struct pci_driver *drv)
+{
+#ifdef FSV_HAVE_PCI_DRIVER_MANAGED_DMA
+	drv->driver_managed_dma = true;
+#endif
+}
+
+/*
  * VFIO registration API:
  *  2: vfio_alloc_device() + vfio_register_emulated_iommu_dev() (6.1+), the
  *     path NVIDIA's vendor VFIO and the mdev samples use;

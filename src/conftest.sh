@@ -34,6 +34,11 @@ probe PCI_DRIVER_DEV_GROUPS <<'C'
 struct pci_driver fsv_probe_drv = { .dev_groups = NULL };
 C
 
+probe PCI_DRIVER_MANAGED_DMA <<'C'
+#include <linux/pci.h>
+struct pci_driver fsv_probe_drv = { .driver_managed_dma = true };
+C
+
 probe VFIO_ALLOC_DEVICE <<'C'
 #include <linux/vfio.h>
 struct vfio_device *(*fsv_probe_fn)(size_t, struct device *,

@@ -119,6 +119,7 @@ int fsv_driver_register(const char *name)
 	}
 	fsv_driver.name = name;
 	fsv_pci_driver_set_groups(&fsv_driver, fsv_driver_groups);
+	fsv_pci_driver_set_managed_dma(&fsv_driver);
 	ret = pci_register_driver(&fsv_driver);
 	if (ret)
 		pr_err("cannot register the '%s' PCI driver: %d\n", name, ret);
