@@ -6,6 +6,8 @@
  * The PCI core calls the accessors under raw_spin_lock_irqsave(&pci_lock):
  * they must not sleep, so the function table is guarded by a raw spinlock.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ioport.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -124,8 +126,8 @@ static int fsv_bus_reserve_mmio(struct fsv_bus *fbus)
 	snprintf(fbus->mmio_name, sizeof(fbus->mmio_name), "%s %04x",
 		 FSV_NAME, fbus->domain);
 	fbus->mmio.name = fbus->mmio_name;
-	fbus->mmio.flags = IORESOURCE_MEM | IORESOURCE_MEM_64 |
-			   IORESOURCE_PREFETCH;
+	/* Not prefetchable, so it can hold both kinds of BAR. */
+	fbus->mmio.flags = IORESOURCE_MEM | IORESOURCE_MEM_64;
 	ret = allocate_resource(&iomem_resource, &fbus->mmio,
 				FSV_MMIO_WINDOW_SIZE, SZ_4G,
 				iomem_resource.end, FSV_FUNC_MMIO_SIZE,
@@ -149,7 +151,7 @@ int fsv_bus_create(struct fsv_bus *fbus, int domain)
 
 	existing = pci_find_bus(domain, 0);
 	if (existing) {
-		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (1..ffff) with domain=\n",
+		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (0..ffff) with domain=\n",
 		       domain, domain);
 		return -EEXIST;
 	}

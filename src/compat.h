@@ -69,4 +69,18 @@ static inline void fsv_pci_driver_set_managed_dma(struct pci_driver *drv)
 #define FSV_VFIO_API 0
 #endif
 
+#if FSV_VFIO_API == 2
+#include <linux/vfio.h>
+/*
+ * 6.1's VFIO core leaves freeing the device to the driver's release(); later
+ * kernels free it themselves after release() returns.
+ */
+static inline void fsv_vfio_device_released(struct vfio_device *vdev)
+{
+#ifdef FSV_HAVE_VFIO_FREE_DEVICE
+	vfio_free_device(vdev);
+#endif
+}
+#endif
+
 #endif /* FSV_COMPAT_H */

@@ -45,6 +45,11 @@ struct vfio_device *(*fsv_probe_fn)(size_t, struct device *,
 	const struct vfio_device_ops *) = _vfio_alloc_device;
 C
 
+probe VFIO_FREE_DEVICE <<'C'
+#include <linux/vfio.h>
+void (*fsv_probe_fn)(struct vfio_device *) = vfio_free_device;
+C
+
 probe VFIO_REGISTER_EMULATED_IOMMU_DEV <<'C'
 #include <linux/vfio.h>
 int (*fsv_probe_fn)(struct vfio_device *) = vfio_register_emulated_iommu_dev;

@@ -9,6 +9,8 @@
  * pci_dev its BARs in the module's window and an IOMMU group before the
  * KOBJ_ADD uevent, so udev and KubeVirt always see both.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/slab.h>

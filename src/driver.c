@@ -9,6 +9,8 @@
  * module's own; there is deliberately no MODULE_DEVICE_TABLE, so a real GPU
  * never makes udev load this module.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/device.h>
 #include <linux/pci.h>
 

@@ -29,7 +29,7 @@ MODULE_PARM_DESC(profile, "GPU profile: t4 (default), a10, a16, a30, a100-40gb, 
 
 static int domain = 1;
 module_param(domain, int, 0444);
-MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (1-0xffff, default 0x0001; must be free)");
+MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x0001; must not exist on the host)");
 
 static char *vfs = "";
 module_param(vfs, charp, 0444);
@@ -188,8 +188,8 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 		       names);
 		return -EINVAL;
 	}
-	if (domain < 1 || domain > 0xffff) {
-		pr_err("domain=%d: out of range; allowed: 1..0xffff (0 is the host's)\n",
+	if (domain < 0 || domain > 0xffff) {
+		pr_err("domain=%d: out of range; allowed: 0..0xffff, a domain the host does not have\n",
 		       domain);
 		return -EINVAL;
 	}
@@ -204,7 +204,7 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 		ret = fsv_parse_vfs(plan);
 		if (ret)
 			return ret;
-		if (num_vfs >= 0 && num_vfs != plan->count) {
+		if (num_vfs != -1 && num_vfs != plan->count) {
 			pr_err("num_vfs=%d conflicts with vfs= (%u entries); set one of them\n",
 			       num_vfs, plan->count);
 			return -EINVAL;
@@ -213,9 +213,9 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 		return 0;
 	}
 
-	if (num_vfs < 0)
+	if (num_vfs == -1)
 		num_vfs = 4;
-	if (num_vfs > FSV_MAX_FUNCS) {
+	if (num_vfs < 0 || num_vfs > FSV_MAX_FUNCS) {
 		pr_err("num_vfs=%d: out of range; allowed: 0..%d (one bus, 32 slots x 8 functions)\n",
 		       num_vfs, FSV_MAX_FUNCS);
 		return -EINVAL;

@@ -188,6 +188,7 @@ static struct fsv_vfio *to_fsv_vfio(struct vfio_device *vdev)
 
 static void fsv_vfio_release_dev(struct vfio_device *vdev)
 {
+	fsv_vfio_device_released(vdev);
 	if (atomic_dec_and_test(&fsv_vfio_live))
 		wake_up(&fsv_vfio_wq);
 }

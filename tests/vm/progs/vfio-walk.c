@@ -8,6 +8,7 @@
  *   cannot do fails with the documented errno -> close everything.
  *
  * usage: vfio-walk DDDD:BB:SS.F [ITERATIONS]
+ *        vfio-walk DDDD:BB:SS.F hold    open it, print "holding", wait for a signal
  * exit:  0 all checks passed, 1 a check failed, 4 the kernel cannot attach
  *        the group to a type1 container (no emulated IOMMU: 5.10), 2 usage.
  */
@@ -28,6 +29,7 @@
 
 static const char *bdf;
 static int failures;
+static int hold;
 
 static void fail(const char *fmt, ...)
 {
@@ -206,6 +208,11 @@ static int walk(int gnum)
 		goto out_unset;
 	}
 	check_device(device);
+	if (hold) {
+		printf("holding %s\n", bdf);
+		fflush(stdout);
+		pause();
+	}
 	close(device);
 out_unset:
 	ioctl(group, VFIO_GROUP_UNSET_CONTAINER);
@@ -224,7 +231,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bdf = argv[1];
-	if (argc == 3)
+	if (argc == 3 && !strcmp(argv[2], "hold"))
+		hold = 1;
+	else if (argc == 3)
 		iterations = atoi(argv[2]);
 	gnum = group_number();
 	if (gnum < 0) {

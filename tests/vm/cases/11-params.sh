@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# Every load-time parameter: good values take effect, bad ones fail the load
+# with EINVAL (or EEXIST for a taken domain) and a message naming the
+# parameter, and leave nothing half-created.
+# budget: 200
+# shellcheck disable=SC1091
+. /tests/lib.sh
+. /tests/fsv.sh
+
+ktap_plan 47
+P=/sys/module/fake_sriov_vgpu/parameters
+
+# bad_load NAME MESSAGE PARAM...: the load fails and logs MESSAGE.
+bad_load() {
+	_name=$1 _msg=$2
+	shift 2
+	if fsv_load "$@" 2>/dev/null; then
+		not_ok "$_name" "loaded with $*"
+		fsv_unload
+		return
+	fi
+	if [ -d /sys/module/fake_sriov_vgpu ] || [ "$(fsv_count)" != 0 ] ||
+		grep -q fake-sriov-vgpu /proc/iomem; then
+		not_ok "$_name" "something was left after the failed load"
+	elif ! logged "$_msg"; then
+		dmesg | tail -3 | sed 's/^/# /'
+		not_ok "$_name" "no kernel message '$_msg'"
+	else
+		ok "$_name"
+	fi
+}
+
+# good_load NAME EXPECTED-ADDRESSES PARAM...: loads and shows those VFs.
+good_load() {
+	_name=$1 _want=$2
+	shift 2
+	if ! fsv_load "$@"; then
+		not_ok "$_name" "load failed: $*"
+		return 1
+	fi
+	assert_eq "$_name" "$_want" "$(fsv_vfs | sed 's/^0001:00://' | xargs)"
+}
+
+types() { for v in $(fsv_vfs "${1:-}"); do cat "$SYSPCI/$v/nvidia/current_vgpu_type"; done | xargs; }
+
+good_load "num_vfs=0 loads with no VFs" "" num_vfs=0
+assert_eq "num_vfs=0 shows 0" 0 "$(cat $P/num_vfs)"
+fsv_unload
+good_load "num_vfs=2" "00.0 01.0" num_vfs=2
+fsv_unload
+good_load "num_vfs=33 wraps to function 1" "00.0 00.1 $(i=1; while [ $i -lt 32 ]; do printf '%02x.0 ' $i; i=$((i + 1)); done)" num_vfs=33
+fsv_unload
+if fsv_load num_vfs=256; then
+	assert_eq "num_vfs=256 fills the bus" 256 "$(fsv_count)"
+	assert_eq "last VF at 1f.7" 1 "$(fsv_vfs | grep -c '0001:00:1f.7')"
+	fsv_unload
+else
+	not_ok "num_vfs=256 fills the bus"
+	not_ok "last VF at 1f.7"
+fi
+bad_load "num_vfs=257 fails" "num_vfs=257: out of range" num_vfs=257
+bad_load "num_vfs=-2 fails" "num_vfs=-2: out of range" num_vfs=-2
+
+good_load "vgpu_type=0" "00.0 01.0" num_vfs=2 vgpu_type=0
+assert_eq "vgpu_type=0 on every VF" "0 0" "$(types)"
+fsv_unload
+good_load "vgpu_type=512" "00.0" num_vfs=1 vgpu_type=512
+assert_eq "vgpu_type=512 on the VF" 512 "$(types)"
+fsv_unload
+bad_load "vgpu_type=-1 fails" "vgpu_type: vGPU type -1 is negative" vgpu_type=-1
+
+good_load "vfs=256,256,0,512" "00.0 01.0 02.0 03.0" vfs=256,256,0,512
+assert_eq "vfs= types" "256 256 0 512" "$(types)"
+assert_eq "num_vfs shows the vfs= count" 4 "$(cat $P/num_vfs)"
+fsv_unload
+good_load "vfs= explicit addresses" "00.0 1f.7" "vfs=00.0:256,1f.7:0"
+fsv_unload
+bad_load "vfs= duplicate address fails" "address 00.0 is given twice" "vfs=256,00.0:512"
+bad_load "vfs= bad address fails" "is not an address" "vfs=20.0:256"
+bad_load "vfs= bad type fails" "is not a vGPU type" "vfs=256,abc"
+bad_load "vfs= empty entry fails" "is not a vGPU type" "vfs=256,,0"
+bad_load "vfs= and num_vfs disagree" "conflicts with vfs=" num_vfs=3 vfs=256,0
+
+good_load "profile=l40s" "00.0" num_vfs=1 profile=l40s vgpu_type=1145
+V=$SYSPCI/0001:00:00.0
+assert_eq "l40s IDs and class" "0x26b9 0x1851 0x030200" \
+	"$(cat $V/device $V/subsystem_device $V/class | xargs)"
+assert_eq "l40s catalogue (type set: header only)" "ID    : vGPU Name" "$(cat $V/nvidia/creatable_vgpu_types)"
+fsv_unload
+bad_load "profile=bogus fails" "profile=bogus: unknown profile; allowed: t4, a10" profile=bogus
+
+good_load "domain=0x0002" "" num_vfs=0 domain=0x0002
+fsv_unload
+if fsv_load num_vfs=1 domain=0x0002; then
+	assert_eq "VF in domain 0002" "0002:00:00.0" "$(fsv_vfs 0002)"
+	fsv_unload
+else
+	not_ok "VF in domain 0002"
+fi
+bad_load "domain=0 (the host's) fails" "PCI domain 0000 already exists" domain=0
+if fsv_insmod domain=0 2>/tmp/err; then not_ok "domain=0 errno is EEXIST"; fsv_unload; else
+	case $(cat /tmp/err) in *"File exists"*) ok "domain=0 errno is EEXIST" ;; *) not_ok "domain=0 errno is EEXIST" "$(cat /tmp/err)" ;; esac
+fi
+bad_load "domain=0x10000 fails" "out of range; allowed: 0..0xffff" domain=0x10000
+
+good_load "strict=1 with a catalogue type" "00.0" num_vfs=1 strict=1 vgpu_type=256
+assert_eq "strict shows Y" Y "$(cat $P/strict)"
+fsv_unload
+bad_load "strict=1 rejects an uncatalogued type" "is not in the t4 profile's catalogue" strict=1 vgpu_type=999
+bad_load "strict=1 rejects one in vfs=" "is not in the t4 profile's catalogue" strict=1 vfs=256,999
+
+good_load "driver_name=fakevgpu" "00.0" num_vfs=1 driver_name=fakevgpu
+assert_eq "bound to fakevgpu" fakevgpu "$(drv_of 0001:00:00.0)"
+fsv_unload
+bad_load "driver_name with a slash fails" "must be 1-32 characters" driver_name=a/b
+
+good_load "vfio=off" "00.0" num_vfs=1 vfio=off
+g=$(group_of 0001:00:00.0)
+if [ "$g" != - ] && [ ! -e "/dev/vfio/$g" ] && [ ! -e "$SYSPCI/0001:00:00.0/vfio-dev" ]; then
+	ok "vfio=off: own group, no VFIO node"
+else
+	not_ok "vfio=off: own group, no VFIO node" "group $g"
+fi
+fsv_unload
+bad_load "vfio=maybe fails" "vfio=maybe: allowed values are auto, on, off" vfio=maybe
+if fsv_load num_vfs=1 vfio=on; then
+	g=$(group_of 0001:00:00.0)
+	if [ -e "/dev/vfio/$g" ]; then ok "vfio=on registers"; else not_ok "vfio=on registers"; fi
+	fsv_unload
+else
+	not_ok "vfio=on registers" "load failed"
+fi
+ktap_finish

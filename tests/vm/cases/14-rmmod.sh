@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# rmmod in every state of the VFs (bound to nvidia, unbound, bound to
+# another driver through driver_override, removed by the PCI core, created
+# through configfs and disabled), and 100 load/unload cycles that leave
+# nothing behind.
+# budget: 240
+# shellcheck disable=SC1091
+. /tests/lib.sh
+. /tests/fsv.sh
+
+ktap_plan 14
+
+snapshot() {
+	{
+		fsv_vfs
+		ls /sys/kernel/iommu_groups | wc -l
+		ls /dev/vfio
+		grep -c fake-sriov-vgpu /proc/iomem
+		ls /sys/bus/pci/drivers
+		[ -d $FSV_CFS ] && echo configfs
+	} 2>/dev/null | xargs
+}
+base=$(snapshot)
+diag "baseline: $base"
+left_nothing() { assert_eq "$1: nothing left" "$base" "$(snapshot)"; }
+
+fsv_load
+check "rmmod with VFs bound to nvidia" rmmod fake_sriov_vgpu
+left_nothing "bound"
+
+fsv_load
+for v in $(fsv_vfs); do wr $SYSPCI/$v/driver/unbind "$v"; done
+assert_eq "all unbound" "- - - -" "$(for v in $(fsv_vfs); do drv_of $v; done | xargs)"
+check "rmmod with VFs unbound" rmmod fake_sriov_vgpu
+left_nothing "unbound"
+
+fsv_load
+modprobe vfio-pci 2>/dev/null
+V=0001:00:01.0
+wr $SYSPCI/$V/driver/unbind $V
+wr $SYSPCI/$V/driver_override vfio-pci
+if wr /sys/bus/pci/drivers/vfio-pci/bind $V 2>/tmp/err; then
+	diag "vfio-pci bound $V"
+else
+	diag "vfio-pci refused $V: $(cat /tmp/err) $(dmesg | tail -n 2)"
+fi
+check "rmmod with a VF under driver_override" rmmod fake_sriov_vgpu
+modprobe -r vfio-pci 2>/dev/null
+left_nothing "driver_override"
+
+fsv_load
+wr $SYSPCI/0001:00:02.0/remove 1
+check "rmmod after the PCI core removed a VF" rmmod fake_sriov_vgpu
+left_nothing "pci remove"
+
+fsv_load num_vfs=0
+mkdir $FSV_CFS/x && wr $FSV_CFS/x/enable 1 && wr $FSV_CFS/x/enable 0 && rmdir $FSV_CFS/x
+check "rmmod after configfs create/remove" rmmod fake_sriov_vgpu
+left_nothing "configfs"
+
+n=100
+[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && n=10
+i=0 bad=0
+while [ $i -lt $n ]; do
+	fsv_load num_vfs=4 >/dev/null 2>&1 && [ "$(fsv_count)" = 4 ] && rmmod fake_sriov_vgpu || { bad=1; break; }
+	i=$((i + 1))
+done
+if [ $bad = 0 ]; then ok "$n load/unload cycles"; else not_ok "$n load/unload cycles" "failed at $i"; fi
+left_nothing "$n cycles"
+ktap_finish

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# /tests/fsv.sh: helpers for the module's guest test cases (busybox sh).
+# Source after /tests/lib.sh.
+#
+#   FSV_DOM                  the default domain, 0001
+#   fsv_load [PARAM=V...]    modprobe fake_sriov_vgpu with the parameters
+#   fsv_insmod [PARAM=V...]  insmod it (its dependencies loaded first)
+#   fsv_unload               unload it (and remove configfs items first)
+#   fsv_vfs [DOM]            addresses of the module's functions, one a line
+#   fsv_count [DOM]          how many there are
+#   wr FILE VALUE            write VALUE and a newline to FILE (fails like echo)
+#   kv_discover SEL          devices KubeVirt v1.9 would advertise for the
+#                            vendor:device selector SEL ("addr group" lines)
+#   pr_discover SEL          the same under pull request #16710's rules
+#   drv_of ADDR              the driver bound to ADDR, or "-"
+#   group_of ADDR            its IOMMU group number, or "-"
+#   logged TEXT              true if the kernel log since the case began has TEXT
+
+FSV_DOM=0001
+FSV_CFS=/sys/kernel/config/fake-sriov-vgpu
+SYSPCI=/sys/bus/pci/devices
+
+fsv_load() { modprobe fake_sriov_vgpu "$@"; }
+
+# insmod reports EEXIST, which modprobe takes for "already loaded".
+fsv_insmod() {
+	_ko=/lib/modules/$KREL/extra/fake-sriov-vgpu.ko
+	for _m in $(modinfo -F depends "$_ko" | tr ',' ' '); do modprobe "$_m"; done
+	insmod "$_ko" "$@"
+}
+
+fsv_unload() {
+	for _i in "$FSV_CFS"/*; do
+		case ${_i##*/} in load-*|"*") ;; *) rmdir "$_i" 2>/dev/null ;; esac
+	done
+	[ ! -d /sys/module/fake_sriov_vgpu ] || modprobe -r fake_sriov_vgpu
+}
+
+fsv_vfs() {
+	for _d in "$SYSPCI/${1:-$FSV_DOM}":*; do
+		[ -e "$_d" ] && echo "${_d##*/}"
+	done
+	return 0
+}
+
+fsv_count() { fsv_vfs "$@" | wc -l | tr -d ' '; }
+
+wr() { printf '%s\n' "$2" >"$1"; }
+
+_base() { _l=$(readlink "$1" 2>/dev/null) && echo "${_l##*/}"; }
+
+drv_of() { _base "$SYSPCI/$1/driver" || echo -; }
+
+group_of() { _base "$SYSPCI/$1/iommu_group" || echo -; }
+
+# Shared part of both rule sets: PCI_ID match, driver, group, health.
+# $1: selector, $2: the rule set's vGPU VF test (a function of the device dir).
+_discover() {
+	for _d in "$SYSPCI"/*; do
+		_id=$(sed -n 's/^PCI_ID=//p' "$_d/uevent" | head -n 1 | tr 'A-Z' 'a-z' | tr -d ' ')
+		[ "$_id" = "$1" ] || continue
+		_drv=$(_base "$_d/driver") || continue
+		if [ "$_drv" != vfio-pci ]; then
+			"$2" "$_d" "$_drv" || continue
+		fi
+		_g=$(_base "$_d/iommu_group") || continue
+		[ -e "/dev/vfio/$_g" ] || continue
+		echo "${_d##*/} $_g"
+	done
+}
+
+_vgpu_type_set() {
+	_t=$(tr -d ' \t\n' <"$1/nvidia/current_vgpu_type" 2>/dev/null) || return 1
+	[ -n "$_t" ] && [ "$_t" != 0 ]
+}
+
+_kv_rule() {
+	[ "$2" = nvidia ] && [ ! -e "$1/sriov_totalvfs" ] && _vgpu_type_set "$1"
+}
+
+_pr_rule() {
+	for _v in "$1"/virtfn*; do [ -e "$_v" ] && return 1; done
+	_vgpu_type_set "$1"
+}
+
+kv_discover() { _discover "$1" _kv_rule; }
+pr_discover() { _discover "$1" _pr_rule; }
+
+logged() {
+	dmesg | awk '/fsv: case .* begin/ { buf = ""; next } { buf = buf $0 "\n" }
+		END { printf "%s", buf }' | grep -q -- "$1"
+}
