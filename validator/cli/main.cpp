@@ -3,13 +3,14 @@
 // Exceptions stop here; the library reports errors as values.
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "fsv/config.hpp"
 #include "fsv/report.hpp"
@@ -144,9 +145,9 @@ int run(const Options& opt) {
   const fsv::FactReader reader(sysfs_root, dev_root);
 
   auto report = opt.wait_s > 0
-                    ? fsv::validate_waiting(*source, reader, vo,
-                                            std::chrono::milliseconds(
-                                                static_cast<long long>(opt.wait_s * 1000.0)))
+                    ? fsv::validate_waiting(
+                          *source, reader, vo,
+                          std::chrono::milliseconds(static_cast<long long>(opt.wait_s * 1000.0)))
                     : fsv::validate_once(*source, reader, vo);
   if (!report) {
     return fail_env(report.error().message);
@@ -216,11 +217,13 @@ int main(int argc, char** argv) {
   app.add_option("-f,--format", opt.format, "Output: table (default), json or junit")
       ->type_name("FORMAT")
       ->check(CLI::Validator(CLI::IsMember({"table", "json", "junit"})).description(""));
-  app.add_option("--color", opt.color, "Colour the table: auto (a TTY and no NO_COLOR),\n"
+  app.add_option("--color", opt.color,
+                 "Colour the table: auto (a TTY and no NO_COLOR),\n"
                  "always or never")
       ->type_name("WHEN")
       ->check(CLI::Validator(CLI::IsMember({"auto", "always", "never"})).description(""));
-  app.add_flag("-q,--quiet", opt.quiet, "Print only failed devices and a failed expectation\n"
+  app.add_flag("-q,--quiet", opt.quiet,
+               "Print only failed devices and a failed expectation\n"
                "(table; json and junit are always complete)");
   app.add_option("--sysfs-root", opt.sysfs_root,
                  "Read the sysfs tree under DIR (DIR/bus/pci/devices,\n"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fsv/config.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cctype>
 #include <exception>
 #include <optional>
 #include <utility>
+
+#include <yaml-cpp/yaml.h>
 
 #include "fsv/facts.hpp"
 

@@ -2,7 +2,6 @@
 #include "fsv/facts.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,8 @@
 #include <cctype>
 #include <charconv>
 #include <system_error>
+
+#include <sys/stat.h>
 
 namespace fsv {
 namespace io {

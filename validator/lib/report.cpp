@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <array>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace fsv {
 
@@ -128,11 +129,11 @@ std::string render_table(const Report& r, const RenderOptions& o) {
     if (o.quiet && d.evaluation.verdict != Verdict::failed) {
       continue;
     }
-    rows.push_back({&d,
-                    {d.facts.address, or_dash(d.facts.pci_id),
-                     std::string(to_string(d.evaluation.verdict)), d.selector.resource_name,
-                     or_dash(d.facts.iommu_group), std::to_string(d.facts.numa_node),
-                     vgpu_column(d)}});
+    rows.push_back(
+        {&d,
+         {d.facts.address, or_dash(d.facts.pci_id), std::string(to_string(d.evaluation.verdict)),
+          d.selector.resource_name, or_dash(d.facts.iommu_group), std::to_string(d.facts.numa_node),
+          vgpu_column(d)}});
   }
   if (!rows.empty()) {
     const Row header{"ADDRESS", "PCI ID", "VERDICT", "RESOURCE", "IOMMU", "NUMA", "VGPU TYPE"};
@@ -207,12 +208,12 @@ std::string render_json(const Report& r, const RenderOptions& o) {
   } else if (r.expectation.kind == Expectation::Kind::min) {
     kind = "min";
   }
-  doc["expectation"] = {{"kind", kind},
-                        {"count", r.expectation.kind == Expectation::Kind::any
-                                      ? ordered_json(nullptr)
-                                      : ordered_json(r.expectation.count)},
-                        {"met", r.expectation_met},
-                        {"message", r.expectation_message}};
+  doc["expectation"] = {
+      {"kind", kind},
+      {"count", r.expectation.kind == Expectation::Kind::any ? ordered_json(nullptr)
+                                                             : ordered_json(r.expectation.count)},
+      {"met", r.expectation_met},
+      {"message", r.expectation_message}};
   doc["summary"] = {{"matched", r.summary.matched},
                     {"discovered", r.summary.discovered},
                     {"skipped", r.summary.skipped},

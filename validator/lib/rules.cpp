@@ -176,7 +176,8 @@ RuleResult rule_iommu_group_exclusive(const DeviceFacts& d) {
   return pass("iommu-group-exclusive");
 }
 
-std::optional<std::string> lookup_vgpu_type_name(std::string_view creatable, std::string_view type) {
+std::optional<std::string> lookup_vgpu_type_name(std::string_view creatable,
+                                                 std::string_view type) {
   // Layout: a header "ID    : vGPU Name", then one "%-5d : %s" line per type.
   const std::string wanted = io::trim(type);
   while (!creatable.empty()) {

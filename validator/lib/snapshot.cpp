@@ -76,8 +76,8 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
   }
   const fs::path sys = dir / "sys";
   const fs::path dev = dir / "dev";
-  for (const auto& p : {sys / "bus" / "pci" / "devices", sys / "kernel" / "iommu_groups",
-                        dev / "vfio"}) {
+  for (const auto& p :
+       {sys / "bus" / "pci" / "devices", sys / "kernel" / "iommu_groups", dev / "vfio"}) {
     fs::create_directories(p, ec);
     if (ec) {
       return Error{"cannot create " + p.string() + ": " + ec.message()};
@@ -103,8 +103,7 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
     }
     if (d.facts.has_nvidia_dir) {
       fs::create_directories(out / "nvidia", ec);
-      for (fs::directory_iterator it(src / "nvidia", ec), end; !ec && it != end;
-           it.increment(ec)) {
+      for (fs::directory_iterator it(src / "nvidia", ec), end; !ec && it != end; it.increment(ec)) {
         if (auto st = copy_if_readable(it->path(), out / "nvidia" / it->path().filename()); !st) {
           return st;
         }

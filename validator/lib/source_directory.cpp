@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // A directory tree laid out like sysfs (tests, snapshots): <root>/bus/pci/devices/*.
 #include <poll.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+
+#include <sys/inotify.h>
 
 #include "fsv/source.hpp"
 

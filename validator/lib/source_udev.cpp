@@ -3,11 +3,12 @@
 // udev monitor on the same subsystem for --wait.
 #include <libudev.h>
 #include <poll.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include <sys/stat.h>
 
 #include "fsv/source.hpp"
 

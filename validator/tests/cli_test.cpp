@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The built binary as a subprocess: exit codes, formats, --version, --help, --wait.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 #include "tree.hpp"
 
@@ -31,7 +31,8 @@ std::string slurp(const std::string& path) {
 
 Run run(const std::string& args) {
   const std::string err_file = ::testing::TempDir() + "fsv-cli-stderr.txt";
-  const std::string cmd = std::string("NO_COLOR= ") + FSV_VALIDATE_BIN + " " + args + " 2>" + err_file;
+  const std::string cmd =
+      std::string("NO_COLOR= ") + FSV_VALIDATE_BIN + " " + args + " 2>" + err_file;
   Run r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) {

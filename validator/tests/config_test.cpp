@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
-
 #include "fsv/config.hpp"
+
+#include <gtest/gtest.h>
 
 namespace fsv {
 namespace {
@@ -34,8 +34,8 @@ TEST(KubevirtCr, ParsesSelectorsAndResourceNames) {
 }
 
 TEST(KubevirtCr, FindsKubevirtInMultiDocumentAndList) {
-  const std::string multi = "apiVersion: v1\nkind: Namespace\nmetadata: {name: kubevirt}\n---\n" +
-                            std::string(kCr);
+  const std::string multi =
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: kubevirt}\n---\n" + std::string(kCr);
   auto r = parse_kubevirt_cr(multi);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->size(), 2U);

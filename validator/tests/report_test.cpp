@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
+#include "fsv/report.hpp"
 
 #include <cstdlib>
 #include <fstream>
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "fsv/report.hpp"
 #include "tree.hpp"
 
 namespace fsv {
@@ -65,8 +66,8 @@ TEST(JsonReport, ParsesBackWithTheDocumentedSchema) {
   EXPECT_TRUE(devs[0]["reasons"].empty());
   EXPECT_EQ(devs[1]["verdict"], "skipped");
   EXPECT_EQ(devs[2]["verdict"], "failed");
-  EXPECT_EQ(devs[2]["reasons"],
-            nlohmann::json({"driver is nouveau, not nvidia", "iommu group 102 shared with 0001:00:1f.0"}));
+  EXPECT_EQ(devs[2]["reasons"], nlohmann::json({"driver is nouveau, not nvidia",
+                                                "iommu group 102 shared with 0001:00:1f.0"}));
   EXPECT_EQ(devs[2]["rules"].size(), 8U);
   EXPECT_EQ(devs[2]["rules"][1]["id"], "driver-allowed");
   EXPECT_EQ(devs[2]["rules"][1]["result"], "fail");
@@ -100,8 +101,9 @@ TEST(TableReport, ShowsVerdictsReasonsAndSummary) {
   EXPECT_NE(t.find("0001:00:00.0  10de:1eb8  discovered"), std::string::npos) << t;
   EXPECT_NE(t.find("    - driver is nouveau, not nvidia\n"), std::string::npos);
   EXPECT_NE(t.find("256 (GRID T4-1Q)"), std::string::npos);
-  EXPECT_NE(t.find("selector 10de:2236 (nvidia.com/A10): left to an external provider, not checked"),
-            std::string::npos);
+  EXPECT_NE(
+      t.find("selector 10de:2236 (nvidia.com/A10): left to an external provider, not checked"),
+      std::string::npos);
   EXPECT_NE(t.find("3 matched: 1 discovered, 1 skipped, 1 failed"), std::string::npos);
   EXPECT_NE(t.find("FAIL: expected exactly 2 discovered, found 1 discovered"), std::string::npos);
   EXPECT_EQ(t.find('\033'), std::string::npos);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every rule passing and failing in isolation, under both rule sets.
+#include "fsv/rules.hpp"
+
 #include <gtest/gtest.h>
 
-#include "fsv/rules.hpp"
 #include "tree.hpp"
 
 namespace fsv {
@@ -155,8 +156,11 @@ TEST_P(BothRuleSets, EveryFailedRuleIsReported) {
   EXPECT_EQ(e.reasons, (std::vector<std::string>{"no driver bound", "no iommu_group"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Rules, BothRuleSets, ::testing::Values(RuleSet::kubevirt, RuleSet::pr16710),
-                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+INSTANTIATE_TEST_SUITE_P(Rules, BothRuleSets,
+                         ::testing::Values(RuleSet::kubevirt, RuleSet::pr16710),
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
 
 TEST(KubevirtRules, OtherDriverFails) {
   auto d = good_vf();

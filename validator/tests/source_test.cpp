@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
+#include "fsv/source.hpp"
 
 #include <chrono>
 
-#include "fsv/source.hpp"
+#include <gtest/gtest.h>
+
 #include "tree.hpp"
 
 namespace fsv {

@@ -49,9 +49,8 @@ void Tree::write(const fs::path& file, const std::string& content) const {
 fs::path Tree::add(const DeviceSpec& s) {
   const fs::path d = device_dir(s.address);
   fs::create_directories(d);
-  write(d / "uevent", "DRIVER=" + s.driver.value_or("") + "\nPCI_CLASS=30000\nPCI_ID=" +
-                          s.pci_id + "\nPCI_SUBSYS_ID=10DE:12A2\nPCI_SLOT_NAME=" + s.address +
-                          "\n");
+  write(d / "uevent", "DRIVER=" + s.driver.value_or("") + "\nPCI_CLASS=30000\nPCI_ID=" + s.pci_id +
+                          "\nPCI_SUBSYS_ID=10DE:12A2\nPCI_SLOT_NAME=" + s.address + "\n");
   write(d / "numa_node", s.numa + "\n");
   if (s.driver) {
     fs::create_directories(sys() / "bus" / "pci" / "drivers" / *s.driver);

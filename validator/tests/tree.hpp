@@ -32,7 +32,7 @@ struct DeviceSpec {
   std::vector<std::string> vfio_dev;  // vfio-dev/<entry>
   bool vfio_dev_nodes = true;         // dev/vfio/devices/<entry>
   std::vector<std::string> other_group_members;
-  bool group_listing = true;          // kernel/iommu_groups/N/devices/
+  bool group_listing = true;  // kernel/iommu_groups/N/devices/
 };
 
 /// A fake vGPU VF number i at the seed address 0001:00:SS.F with group 100+i.

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
+#include "fsv/validate.hpp"
 
 #include <chrono>
 #include <thread>
 
-#include "fsv/validate.hpp"
+#include <gtest/gtest.h>
+
 #include "tree.hpp"
 
 namespace fsv {

@@ -22,20 +22,21 @@ struct DeviceRef {
 struct DeviceFacts {
   std::string address;
   std::string syspath;
-  std::optional<std::string> pci_id;                ///< first PCI_ID of uevent, trimmed, lower-cased
-  std::optional<std::string> driver;                ///< last component of the driver link
-  bool has_sriov_totalvfs = false;                  ///< sriov_totalvfs exists (a PF)
-  std::vector<std::string> virtfns;                 ///< virtfn* entries (a PF)
-  bool has_nvidia_dir = false;                      ///< nvidia/ exists
-  std::optional<std::string> current_vgpu_type;     ///< trimmed; nullopt: unreadable
+  std::optional<std::string> pci_id;             ///< first PCI_ID of uevent, trimmed, lower-cased
+  std::optional<std::string> driver;             ///< last component of the driver link
+  bool has_sriov_totalvfs = false;               ///< sriov_totalvfs exists (a PF)
+  std::vector<std::string> virtfns;              ///< virtfn* entries (a PF)
+  bool has_nvidia_dir = false;                   ///< nvidia/ exists
+  std::optional<std::string> current_vgpu_type;  ///< trimmed; nullopt: unreadable
   std::optional<std::string> creatable_vgpu_types;  ///< raw file content
   std::optional<std::string> iommu_group;           ///< last component of the iommu_group link
   std::string numa_node_raw;                        ///< trimmed content, empty if unreadable
   int numa_node = -1;                               ///< parsed like KubeVirt: failure gives -1
   std::vector<std::string> vfio_dev;                ///< entries of vfio-dev/
   // Host facts, looked up for this device.
-  bool vfio_group_node_exists = false;              ///< <dev>/vfio/<group> exists (any type)
-  std::vector<std::string> vfio_dev_nodes_missing;  ///< vfio-dev entries without <dev>/vfio/devices/X
+  bool vfio_group_node_exists = false;  ///< <dev>/vfio/<group> exists (any type)
+  std::vector<std::string>
+      vfio_dev_nodes_missing;  ///< vfio-dev entries without <dev>/vfio/devices/X
   /// Members of kernel/iommu_groups/<group>/devices; nullopt when that listing is absent.
   std::optional<std::vector<std::string>> iommu_group_members;
 };

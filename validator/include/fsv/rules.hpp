@@ -27,7 +27,7 @@ std::string_view to_string(Outcome outcome);
 
 /// The result of one rule on one device.
 struct RuleResult {
-  std::string id;      ///< stable identifier, e.g. "driver-allowed"
+  std::string id;  ///< stable identifier, e.g. "driver-allowed"
   Outcome outcome = Outcome::pass;
   std::string reason;  ///< plain reason when it failed, empty otherwise
 };
@@ -41,21 +41,21 @@ std::string_view to_string(Verdict verdict);
 
 struct Evaluation {
   Verdict verdict = Verdict::failed;
-  std::vector<RuleResult> rules;          ///< every rule, in evaluation order
-  std::vector<std::string> reasons;       ///< reasons of the failed rules
+  std::vector<RuleResult> rules;              ///< every rule, in evaluation order
+  std::vector<std::string> reasons;           ///< reasons of the failed rules
   std::optional<std::string> vgpu_type_name;  ///< from creatable_vgpu_types, when listed
-  bool passthrough = false;               ///< bound to vfio-pci
+  bool passthrough = false;                   ///< bound to vfio-pci
 };
 
 // One function per rule. Rule identifiers are in brackets.
-RuleResult rule_driver_bound(const DeviceFacts& d);                  // [driver-bound]
-RuleResult rule_driver_allowed(const DeviceFacts& d, RuleSet rules); // [driver-allowed]
-RuleResult rule_not_pf(const DeviceFacts& d, RuleSet rules);         // [not-pf]
-RuleResult rule_vgpu_type(const DeviceFacts& d);                     // [vgpu-type]
-RuleResult rule_iommu_group(const DeviceFacts& d);                   // [iommu-group]
-RuleResult rule_vfio_group_node(const DeviceFacts& d);               // [vfio-group-node]
-RuleResult rule_vfio_dev_nodes(const DeviceFacts& d);                // [vfio-dev-nodes]
-RuleResult rule_iommu_group_exclusive(const DeviceFacts& d);         // [iommu-group-exclusive]
+RuleResult rule_driver_bound(const DeviceFacts& d);                   // [driver-bound]
+RuleResult rule_driver_allowed(const DeviceFacts& d, RuleSet rules);  // [driver-allowed]
+RuleResult rule_not_pf(const DeviceFacts& d, RuleSet rules);          // [not-pf]
+RuleResult rule_vgpu_type(const DeviceFacts& d);                      // [vgpu-type]
+RuleResult rule_iommu_group(const DeviceFacts& d);                    // [iommu-group]
+RuleResult rule_vfio_group_node(const DeviceFacts& d);                // [vfio-group-node]
+RuleResult rule_vfio_dev_nodes(const DeviceFacts& d);                 // [vfio-dev-nodes]
+RuleResult rule_iommu_group_exclusive(const DeviceFacts& d);          // [iommu-group-exclusive]
 
 /// Applies every rule and decides the verdict.
 Evaluation evaluate(const DeviceFacts& d, RuleSet rules);

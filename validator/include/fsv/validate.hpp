@@ -44,7 +44,7 @@ struct Report {
   std::string source_kind;
   std::string sysfs_root;
   std::string dev_root;
-  std::vector<Selector> selectors;  ///< all, external ones included
+  std::vector<Selector> selectors;    ///< all, external ones included
   std::vector<DeviceReport> devices;  ///< matched devices, by address
   Summary summary;
   Expectation expectation;
