@@ -331,7 +331,11 @@ fsv_build_module() {
 		cp -a "$src/." "$b/"
 		if [ -e "$src/../VERSION" ]; then cp "$src/../VERSION" "$b/VERSION"; fi
 		local rc=0
-		chroot "$c" make -C "${b#"$c"}" -j"${FSV_JOBS:-2}" \
+		# objtool and friends want /proc: a private mount namespace.
+		# shellcheck disable=SC2016
+		unshare --mount --propagation private -- sh -c \
+			'mount -t proc proc "$1/proc" && exec chroot "$@"' sh "$c" \
+			make -C "${b#"$c"}" -j"${FSV_JOBS:-2}" \
 			KDIR="/usr/src/linux-headers-$krel" "$@" || rc=$?
 		find "$b" -name '*.ko' -exec cp {} "$out/" \;
 		rm -rf "$b"
@@ -339,6 +343,15 @@ fsv_build_module() {
 	fi
 	cp -a "$src/." "$tmp/"
 	if [ -e "$src/../VERSION" ]; then cp "$src/../VERSION" "$tmp/VERSION"; fi
+	# Headers that name a compiler the host lacks (5.10: gcc-10): use gcc.
+	local kv cc
+	kv=$(fsv_headers "$krel")/.kernelvariables
+	if [ -e "$kv" ]; then
+		cc=$(sed -n 's/^CC = .*gcc-\([0-9][0-9]*\).*/gcc-\1/p' "$kv" | head -n1)
+		if [ -n "$cc" ] && ! command -v "$cc" >/dev/null; then
+			set -- CC=gcc "$@"
+		fi
+	fi
 	make -C "$tmp" -j"${FSV_JOBS:-2}" KDIR="$(fsv_headers "$krel")" "$@" || return
 	find "$tmp" -name '*.ko' -exec cp {} "$out/" \;
 }
