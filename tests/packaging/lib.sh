@@ -26,18 +26,26 @@ skip() {
 
 diag() { printf '# %s\n' "$*"; }
 
-# check NAME CMD...: ok when CMD succeeds; its output goes to the log and,
-# on failure, its last lines become diagnostics.
+# check NAME CMD...: ok when CMD succeeds. CMD runs in this shell (a step may
+# set variables for later ones); its output goes to the log and, on failure,
+# its last lines become diagnostics.
 check() {
-	local name=$1 out
+	local name=$1 out rc=0
 	shift
-	if out=$("$@" 2>&1); then
+	out=$(mktemp)
+	"$@" >"$out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
 		ok "$name"
 	else
-		printf '%s\n' "$out" | tail -n 15 | sed 's/^/# /'
-		not_ok "$name" "$(printf '%s' "$out" | tail -n 1 | cut -c1-160)"
+		tail -n 15 "$out" | sed 's/^/# /'
+		not_ok "$name" "$(tail -n 1 "$out" | cut -c1-160)"
 	fi
-	printf '%s\n' "--- $name" "$out" >>"${FSV_LOG:-/dev/null}"
+	{
+		printf -- '--- %s\n' "$name"
+		cat "$out"
+	} >>"${FSV_LOG:-/dev/null}"
+	rm -f "$out"
+	return "$rc"
 }
 
 # in_root DIR CMD...: run CMD (a shell command string) inside DIR.
