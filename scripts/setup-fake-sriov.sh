@@ -244,8 +244,11 @@ cmd_setup() {
 		fi
 		if [ -n "$ko" ]; then
 			[ -f "$ko" ] || die "FAKE_SRIOV_MODULE=$ko: no such file"
-			# insmod does not load dependencies.
-			modprobe -q -a configfs vfio 2>/dev/null || true
+			# insmod does not load dependencies: the ones the .ko
+			# names (vfio, ...), and configfs, best effort.
+			for _m in configfs $(modinfo -F depends "$ko" 2>/dev/null | tr ',' ' '); do
+				modprobe -q "$_m" 2>/dev/null || true
+			done
 			info "loading $ko with num_vfs=$vfs vgpu_type=$type"
 			if ! _err=$(insmod "$ko" "num_vfs=$vfs" "vgpu_type=$type" 2>&1); then
 				echo "$PROG: error: cannot load $ko: ${_err:-insmod failed}" >&2
@@ -259,6 +262,13 @@ cmd_setup() {
 				kmsg_tail
 				exit 1
 			fi
+		fi
+		# modprobe takes the module's EEXIST (its PCI domain exists
+		# already) for "already loaded" and reports success.
+		if ! loaded; then
+			echo "$PROG: error: $MODNAME did not load" >&2
+			kmsg_tail
+			exit 1
 		fi
 		ensure_configfs
 	else

@@ -5,6 +5,7 @@
 # the seed's own steps (setup, Verify PCI Devices, Manual VF Management, the
 # test table) and the commands added since (list, status contents, setup on a
 # loaded module, cleanup of VFs made every way).
+# budget: 150
 # shellcheck disable=SC1091
 . /tests/lib.sh
 
@@ -13,10 +14,10 @@ DEVS=/sys/bus/pci/devices
 CFS=/sys/kernel/config/fake-sriov-vgpu
 
 [ -x "$S" ] || skip_all "$S is not installed"
-trap '"$S" cleanup >/dev/null 2>&1 || true' EXIT
+trap 'rm -f /etc/modprobe.d/fsv-15.conf; "$S" cleanup >/dev/null 2>&1 || true' EXIT
 "$S" cleanup >/dev/null 2>&1 || true
 
-ktap_plan 60
+ktap_plan 61
 
 # run CMD...: runs the script; OUT is its output (stdout and stderr), RC its status.
 run() {
@@ -175,6 +176,11 @@ assert_eq "list: a raw configfs item at the first free address" \
 	"0001:00:01.1 256 nvidia configfs" "$("$S" list | grep 0001:00:01.1)"
 expect "cleanup after load and configfs VFs" 0 "unloaded" cleanup
 assert_eq "cleanup: nothing left" "" "$(domain_devs)"
+
+# modprobe takes the module's EEXIST (domain taken) for "already loaded".
+echo "options fake_sriov_vgpu domain=0" >/etc/modprobe.d/fsv-15.conf
+expect "setup when the PCI domain exists: exit 1, kernel's reason" 1 "already exists" setup
+rm -f /etc/modprobe.d/fsv-15.conf
 
 # ---- a kernel error undoes the half-made item; insmod of a given .ko ---------------------
 if modprobe fake_sriov_vgpu num_vfs=1 strict=1; then
