@@ -13,10 +13,11 @@ ktap_plan 47
 P=/sys/module/fake_sriov_vgpu/parameters
 
 # bad_load NAME MESSAGE PARAM...: the load fails and logs MESSAGE.
+# insmod, not modprobe: modprobe takes EEXIST for "already loaded".
 bad_load() {
 	_name=$1 _msg=$2
 	shift 2
-	if fsv_load "$@" 2>/dev/null; then
+	if fsv_insmod "$@" 2>/dev/null; then
 		not_ok "$_name" "loaded with $*"
 		fsv_unload
 		return
@@ -50,7 +51,7 @@ assert_eq "num_vfs=0 shows 0" 0 "$(cat $P/num_vfs)"
 fsv_unload
 good_load "num_vfs=2" "00.0 01.0" num_vfs=2
 fsv_unload
-good_load "num_vfs=33 wraps to function 1" "00.0 00.1 $(i=1; while [ $i -lt 32 ]; do printf '%02x.0 ' $i; i=$((i + 1)); done)" num_vfs=33
+good_load "num_vfs=33 wraps to function 1" "$(echo 00.0 00.1 $(i=1; while [ $i -lt 32 ]; do printf '%02x.0 ' $i; i=$((i + 1)); done))" num_vfs=33
 fsv_unload
 if fsv_load num_vfs=256; then
 	assert_eq "num_vfs=256 fills the bus" 256 "$(fsv_count)"

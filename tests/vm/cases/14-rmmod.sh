@@ -22,6 +22,8 @@ snapshot() {
 		[ -d $FSV_CFS ] && echo configfs
 	} 2>/dev/null | xargs
 }
+# Baseline with the module's dependencies (vfio: /dev/vfio/vfio) loaded.
+fsv_load num_vfs=0 && rmmod fake_sriov_vgpu
 base=$(snapshot)
 diag "baseline: $base"
 left_nothing() { assert_eq "$1: nothing left" "$base" "$(snapshot)"; }

@@ -21,9 +21,12 @@ per_vf_facts() {
 		g=$(group_of $v)
 		[ "$g" = - ] && bad="$bad $v:no-group"
 		[ -e "/dev/vfio/$g" ] || bad="$bad $v:no-/dev/vfio/$g"
+		# Every vfio-dev entry that is a device (has a dev number) has its
+		# node. 6.1-6.5's VFIO core adds vfio-dev/vfioN with no cdev at all,
+		# for every VFIO device alike.
 		for e in "$d"/vfio-dev/*; do
-			[ -e "$e" ] || continue
-			[ -e "/dev/vfio/devices/${e##*/}" ] || bad="$bad $v:vfio-dev-without-node"
+			[ -e "$e/dev" ] || continue
+			[ -c "/dev/vfio/devices/${e##*/}" ] || bad="$bad $v:vfio-dev-without-node"
 		done
 		cat "$d/numa_node" >/dev/null || bad="$bad $v:numa_node"
 		[ "$(drv_of $v)" = nvidia ] || bad="$bad $v:driver"

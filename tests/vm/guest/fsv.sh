@@ -9,7 +9,7 @@
 #   fsv_unload               unload it (and remove configfs items first)
 #   fsv_vfs [DOM]            addresses of the module's functions, one a line
 #   fsv_count [DOM]          how many there are
-#   wr FILE VALUE            write VALUE and a newline to FILE (fails like echo)
+#   wr FILE VALUE            echo VALUE >FILE (busybox echo reports write errors)
 #   kv_discover SEL          devices KubeVirt v1.9 would advertise for the
 #                            vendor:device selector SEL ("addr group" lines)
 #   pr_discover SEL          the same under pull request #16710's rules
@@ -46,7 +46,7 @@ fsv_vfs() {
 
 fsv_count() { fsv_vfs "$@" | wc -l | tr -d ' '; }
 
-wr() { printf '%s\n' "$2" >"$1"; }
+wr() { echo "$2" >"$1"; }
 
 _base() { _l=$(readlink "$1" 2>/dev/null) && echo "${_l##*/}"; }
 
@@ -88,6 +88,7 @@ kv_discover() { _discover "$1" _kv_rule; }
 pr_discover() { _discover "$1" _pr_rule; }
 
 logged() {
-	dmesg | awk '/fsv: case .* begin/ { buf = ""; next } { buf = buf $0 "\n" }
-		END { printf "%s", buf }' | grep -q -- "$1"
+	dmesg >/tmp/fsv-dmesg
+	_n=$(grep -n 'fsv: case .* begin' /tmp/fsv-dmesg | tail -n 1 | cut -d: -f1)
+	tail -n +"${_n:-1}" /tmp/fsv-dmesg | grep -q -- "$1"
 }

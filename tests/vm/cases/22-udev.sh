@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# udev sees every attribute when its events fire: the iommu_group link at
+# "add", the nvidia/ group at "bind" (it comes with the driver).
+# budget: 60
+# shellcheck disable=SC1091
+. /tests/lib.sh
+. /tests/fsv.sh
+
+command -v udevadm >/dev/null || skip_all "no udevadm in the guest"
+udevadm control --ping 2>/dev/null || skip_all "systemd-udevd is not running in the guest"
+ktap_plan 6
+
+mkdir -p /run/udev/rules.d
+cat >/run/udev/rules.d/99-fsv-test.rules <<'RULES'
+ACTION=="add", SUBSYSTEM=="pci", ATTR{vendor}=="0x10de", TEST=="iommu_group", ENV{FSV_GROUP_AT_ADD}="1"
+ACTION=="bind", SUBSYSTEM=="pci", DRIVER=="nvidia", TEST=="nvidia/current_vgpu_type", TEST=="nvidia/creatable_vgpu_types", ENV{FSV_NVIDIA_AT_BIND}="1"
+RULES
+udevadm control --reload
+
+udevadm monitor --udev --property --subsystem-match=pci >/tmp/mon 2>&1 &
+mp=$!
+sleep 1
+fsv_load num_vfs=2
+udevadm settle -t $((30 * FSV_SLOW))
+sleep 1
+kill $mp
+wait $mp 2>/dev/null
+
+# Count events of one ACTION carrying PROP=1 for the fake functions.
+events() {
+	awk -v a="$1" -v p="$2=1" '
+		/^UDEV / { act = ""; dev = 0; prop = 0 }
+		/^ACTION=/ { act = substr($0, 8) }
+		/^PCI_SLOT_NAME=0001:/ { dev = 1 }
+		$0 == p { prop = 1 }
+		/^$/ { if (act == a && dev && prop) n++; act = "" }
+		END { print n + 0 }' /tmp/mon
+}
+printf '\n' >>/tmp/mon
+assert_eq "add events see iommu_group" 2 "$(events add FSV_GROUP_AT_ADD)"
+assert_eq "bind events see nvidia/" 2 "$(events bind FSV_NVIDIA_AT_BIND)"
+assert_eq "udev database has it" 1 "$(udevadm info $SYSPCI/0001:00:00.0 | grep -c 'FSV_NVIDIA_AT_BIND=1')"
+u=$(udevadm info $SYSPCI/0001:00:00.0)
+case $u in *"ID_VENDOR_FROM_DATABASE=NVIDIA Corporation"*) ok "hwdb vendor" ;; *) not_ok "hwdb vendor" ;; esac
+case $u in *"DRIVER=nvidia"*) ok "udev sees the driver" ;; *) not_ok "udev sees the driver" ;; esac
+rm -f /run/udev/rules.d/99-fsv-test.rules
+udevadm control --reload
+check "rmmod" rmmod fake_sriov_vgpu
+ktap_finish
