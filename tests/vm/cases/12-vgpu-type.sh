@@ -39,7 +39,7 @@ fsv_unload
 
 fsv_load num_vfs=1 vgpu_type=0 strict=1
 check_errno "strict: 0 when none set is EPERM" "Operation not permitted" wr $N/current_vgpu_type 0
-check_errno "strict: uncatalogued type is EIO" "I/O error" wr $N/current_vgpu_type 999
+check_errno "strict: uncatalogued type is EIO" "Input/output error" wr $N/current_vgpu_type 999
 check "strict: catalogue type" wr $N/current_vgpu_type 259
 check_errno "strict: replacing a set type is EPERM" "Operation not permitted" wr $N/current_vgpu_type 256
 assert_eq "strict: keeps 259" 259 "$(cat $N/current_vgpu_type)"

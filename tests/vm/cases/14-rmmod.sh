@@ -49,7 +49,7 @@ else
 	diag "vfio-pci refused $V: $(cat /tmp/err) $(dmesg | tail -n 2)"
 fi
 check "rmmod with a VF under driver_override" rmmod fake_sriov_vgpu
-modprobe -r vfio-pci 2>/dev/null
+rmmod vfio_pci 2>/dev/null
 left_nothing "driver_override"
 
 fsv_load
