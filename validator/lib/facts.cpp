@@ -93,7 +93,10 @@ std::vector<std::string> sorted_entries(const std::filesystem::path& dir) {
 FactReader::FactReader(std::filesystem::path sysfs_root, std::filesystem::path dev_root)
     : sysfs_root_(std::move(sysfs_root)), dev_root_(std::move(dev_root)) {}
 
-std::optional<std::string> FactReader::read_pci_id(const std::string& syspath) const {
+// A member (not static) so that every read goes through the reader.
+std::optional<std::string>
+FactReader::read_pci_id(  // NOLINT(readability-convert-member-functions-to-static)
+    const std::string& syspath) const {
   const auto uevent = io::read_file(std::filesystem::path(syspath) / "uevent");
   if (!uevent) {
     return std::nullopt;

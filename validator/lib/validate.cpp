@@ -1,10 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fsv/validate.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <unordered_map>
 
 namespace fsv {
+
+namespace {
+
+/// Used when no change source can be opened (no netlink, no inotify): the
+/// periodic re-check alone.
+class SleepWatcher final : public ChangeWatcher {
+ public:
+  Result<bool> wait(std::chrono::milliseconds timeout) override {
+    ::poll(nullptr, 0, static_cast<int>(timeout.count()));
+    return false;
+  }
+};
+
+}  // namespace
 
 bool expectation_holds(const Expectation& e, const Summary& s, std::string* message) {
   std::string msg;
@@ -90,10 +106,9 @@ Result<Report> validate_waiting(DeviceSource& source, const FactReader& reader,
                                 std::chrono::milliseconds recheck) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + wait;
-  auto watcher = source.watch();
-  if (!watcher) {
-    return watcher.error();
-  }
+  auto watched = source.watch();
+  std::unique_ptr<ChangeWatcher> watcher =
+      watched ? std::move(watched).value() : std::make_unique<SleepWatcher>();
   unsigned scans = 0;
   for (;;) {
     auto report = validate_once(source, reader, options);
@@ -107,7 +122,7 @@ Result<Report> validate_waiting(DeviceSource& source, const FactReader& reader,
       return report;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    auto woke = (*watcher)->wait(std::min(left + std::chrono::milliseconds(1), recheck));
+    auto woke = watcher->wait(std::min(left + std::chrono::milliseconds(1), recheck));
     if (!woke) {
       return woke.error();
     }
