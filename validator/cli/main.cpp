@@ -88,7 +88,7 @@ bool want_color(const std::string& mode) {
   if (mode == "never") {
     return false;
   }
-  const char* no_color = std::getenv("NO_COLOR");
+  const char* no_color = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe): one thread
   return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
 }
 
@@ -164,16 +164,13 @@ int run(const Options& opt) {
   ro.quiet = opt.quiet;
   ro.color = want_color(opt.color);
   const std::string text = fsv::render(fsv::parse_format(opt.format).value(), *report, ro);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  if (std::fflush(stdout) != 0) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
     return fail_env("cannot write the report");
   }
   return report->expectation_met ? kExitOk : kExitExpectation;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int cli_main(int argc, char** argv) {
   CLI::App app{kDescription, "fakesriov-validate"};
   app.footer(kFooter);
   app.set_version_flag("-V,--version", std::string("fakesriov-validate ") + fsv::kVersion,
@@ -256,5 +253,16 @@ int main(int argc, char** argv) {
     return run(opt);
   } catch (const std::exception& e) {
     return fail_env(e.what());
+  }
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return cli_main(argc, argv);
+  } catch (const std::exception& e) {
+    return fail_env(e.what());
+  } catch (...) {
+    return fail_env("unexpected error");
   }
 }

@@ -59,7 +59,7 @@ fs::path device_rel_path(const DeviceFacts& d, const fs::path& sysfs_root) {
   const fs::path real = fs::canonical(d.syspath, ec);
   const fs::path root = fs::canonical(sysfs_root, ec);
   if (!real.empty() && !root.empty()) {
-    const fs::path rel = real.lexically_relative(root);
+    fs::path rel = real.lexically_relative(root);
     if (!rel.empty() && *rel.begin() != "..") {
       return rel;
     }

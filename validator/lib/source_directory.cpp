@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <system_error>
 
 #include <sys/inotify.h>
@@ -35,7 +34,7 @@ class InotifyWatcher final : public ChangeWatcher {
       if (errno == EINTR) {
         return false;
       }
-      return Error{std::string("poll: ") + std::strerror(errno)};
+      return Error{std::string("poll: ") + std::system_category().message(errno)};
     }
     if (rc == 0) {
       return false;
@@ -78,7 +77,7 @@ class DirectorySource final : public DeviceSource {
   Result<std::unique_ptr<ChangeWatcher>> watch() override {
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
-      return Error{std::string("inotify_init1: ") + std::strerror(errno)};
+      return Error{std::string("inotify_init1: ") + std::system_category().message(errno)};
     }
     const uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB;
     // Missing directories are fine: the periodic re-check covers them.

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include <sys/stat.h>
 
@@ -36,7 +36,7 @@ class UdevWatcher final : public ChangeWatcher {
       if (errno == EINTR) {
         return false;
       }
-      return Error{std::string("poll: ") + std::strerror(errno)};
+      return Error{std::string("poll: ") + std::system_category().message(errno)};
     }
     if (rc == 0) {
       return false;
@@ -62,7 +62,8 @@ class UdevSource final : public DeviceSource {
     }
     if (udev_enumerate_add_match_subsystem(en.get(), "pci") < 0 ||
         udev_enumerate_scan_devices(en.get()) < 0) {
-      return Error{std::string("udev_enumerate_scan_devices: ") + std::strerror(errno)};
+      return Error{std::string("udev_enumerate_scan_devices: ") +
+                   std::system_category().message(errno)};
     }
     std::vector<DeviceRef> out;
     udev_list_entry* entry = nullptr;
@@ -87,7 +88,7 @@ class UdevSource final : public DeviceSource {
     }
     if (udev_monitor_filter_add_match_subsystem_devtype(mon.get(), "pci", nullptr) < 0 ||
         udev_monitor_enable_receiving(mon.get()) < 0) {
-      return Error{std::string("udev monitor: ") + std::strerror(errno)};
+      return Error{std::string("udev monitor: ") + std::system_category().message(errno)};
     }
     return std::unique_ptr<ChangeWatcher>(std::make_unique<UdevWatcher>(std::move(mon)));
   }
