@@ -139,6 +139,7 @@ static ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf,
 	while (done < count) {
 		size_t left = count - done;
 		int ret, n;
+		__le32 le;
 		u32 val;
 
 		if (!(pos & 3) && left >= 4) {
@@ -159,8 +160,8 @@ static ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf,
 		}
 		if (ret)
 			return done ? done : -EIO;
-		val = cpu_to_le32(val);
-		if (copy_to_user(buf + done, &val, n))
+		le = cpu_to_le32(val);
+		if (copy_to_user(buf + done, &le, n))
 			return done ? done : -EFAULT;
 		done += n;
 		pos += n;
