@@ -148,7 +148,10 @@ DeviceFacts FactReader::read(const DeviceRef& ref, std::optional<std::string> pc
   }
   f.vfio_dev = sorted_entries(dev / "vfio-dev");
   for (const auto& entry : f.vfio_dev) {
-    if (!exists_any_type(dev_root_ / "vfio" / "devices" / entry)) {
+    // Only an entry with a device number has (and needs) a node: 6.1-6.5's
+    // VFIO core adds vfio-dev/vfioN without a cdev for every VFIO device.
+    if (exists_any_type(dev / "vfio-dev" / entry / "dev") &&
+        !exists_any_type(dev_root_ / "vfio" / "devices" / entry)) {
       f.vfio_dev_nodes_missing.push_back(entry);
     }
   }

@@ -124,6 +124,11 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
     }
     for (const auto& entry : d.facts.vfio_dev) {
       fs::create_directories(out / "vfio-dev" / entry, ec);
+      if (auto devnum = io::read_file(src / "vfio-dev" / entry / "dev")) {
+        if (auto st = write_file(out / "vfio-dev" / entry / "dev", *devnum); !st) {
+          return st;
+        }
+      }
       if (fs::exists(reader.dev_root() / "vfio" / "devices" / entry, ec)) {
         if (auto st = write_file(dev / "vfio" / "devices" / entry, ""); !st) {
           return st;

@@ -72,6 +72,21 @@ TEST(FactReader, ReadsEverythingTheRulesNeed) {
   EXPECT_EQ(*f.iommu_group_members, (std::vector<std::string>{"0001:00:03.0", "0001:00:1f.0"}));
 }
 
+TEST(FactReader, VfioDevWithoutCdevNeedsNoNode) {
+  // 6.1-6.5: vfio-dev/vfioN exists with no device number and no node.
+  test::Tree tree;
+  auto spec = test::vf(4);
+  spec.vfio_dev = {"vfio2"};
+  spec.vfio_dev_cdev = false;
+  spec.vfio_dev_nodes = false;
+  tree.add(spec);
+  const FactReader reader(tree.sys(), tree.dev());
+  const DeviceRef ref{spec.address, (tree.sys() / "bus/pci/devices" / spec.address).string()};
+  const auto f = reader.read(ref, reader.read_pci_id(ref.syspath));
+  EXPECT_EQ(f.vfio_dev, std::vector<std::string>{"vfio2"});
+  EXPECT_TRUE(f.vfio_dev_nodes_missing.empty());
+}
+
 TEST(FactReader, NumaNodeParsedLikeKubevirt) {
   test::Tree tree;
   auto spec = test::vf(0);

@@ -73,6 +73,9 @@ fs::path Tree::add(const DeviceSpec& s) {
   }
   for (const auto& e : s.vfio_dev) {
     fs::create_directories(d / "vfio-dev" / e);
+    if (s.vfio_dev_cdev) {
+      write(d / "vfio-dev" / e / "dev", "511:0\n");
+    }
     if (s.vfio_dev_nodes) {
       write(dev() / "vfio" / "devices" / e, "");
     }

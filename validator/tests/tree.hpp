@@ -31,6 +31,7 @@ struct DeviceSpec {
   std::string numa = "-1";
   std::vector<std::string> vfio_dev;  // vfio-dev/<entry>
   bool vfio_dev_nodes = true;         // dev/vfio/devices/<entry>
+  bool vfio_dev_cdev = true;          // vfio-dev/<entry>/dev (no cdev before 6.6)
   std::vector<std::string> other_group_members;
   bool group_listing = true;  // kernel/iommu_groups/N/devices/
 };
