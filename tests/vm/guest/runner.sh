@@ -26,7 +26,10 @@ unload_all() {
 	_r=0
 	for m in $FSV_UNLOAD; do
 		if [ -d "/sys/module/$m" ]; then
-			if ! modprobe -r "$m" 2>/tmp/unload.err && ! rmmod "$m" 2>>/tmp/unload.err; then
+			# modprobe -r may fail on a dependency after unloading $m itself.
+			modprobe -r "$m" 2>/tmp/unload.err ||
+				[ ! -d "/sys/module/$m" ] || rmmod "$m" 2>>/tmp/unload.err
+			if [ -d "/sys/module/$m" ]; then
 				_r=1
 				echo "fsv: could not unload $m: $(cat /tmp/unload.err)"
 			fi
