@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The built binary as a subprocess: exit codes, formats, --version, --help, --wait.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -30,7 +32,10 @@ std::string slurp(const std::string& path) {
 }
 
 Run run(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "fsv-cli-stderr.txt";
+  // Per process and call: ctest runs test cases in parallel processes.
+  static int calls = 0;
+  const std::string err_file = ::testing::TempDir() + "fsv-cli-stderr-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".txt";
   const std::string cmd =
       std::string("NO_COLOR= ") + FSV_VALIDATE_BIN + " " + args + " 2>" + err_file;
   Run r;
@@ -46,6 +51,7 @@ Run run(const std::string& args) {
   const int status = ::pclose(p);
   r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.err = slurp(err_file);
+  std::remove(err_file.c_str());
   return r;
 }
 
