@@ -92,15 +92,18 @@ loaded() { [ -d "$SYSMOD" ]; }
 
 param() { cat "$SYSMOD/parameters/$1" 2>/dev/null || true; }
 
-# The PCI domain of the module's bus, as four hex digits.
-domain_hex() {
+# DOM: the PCI domain of the module's bus, as four hex digits (set_dom sets
+# it once the module is loaded; every fork saved counts on slow kernels).
+DOM=0001
+set_dom() {
 	_d=$(param domain)
 	case $_d in '' | *[!0-9]*) _d=1 ;; esac
-	printf '%04x' "$_d"
+	DOM=$(printf '%04x' "$_d")
 }
+domain_hex() { echo "$DOM"; }
 
 # addr SLOT FUNC: DDDD:00:SS.F of the loaded module's bus.
-addr() { printf '%s:00:%02x.%x' "$(domain_hex)" "$1" "$2"; }
+addr() { printf '%s:00:%02x.%x' "$DOM" "$1" "$2"; }
 
 # Mounts configfs if it is not mounted yet.
 ensure_configfs() {
@@ -154,16 +157,12 @@ vf_records() {
 		done
 		return 0
 	fi
-	for _i in "$CFS"/*; do
-		[ -d "$_i" ] || continue
-		_a=$(cat "$_i/address" 2>/dev/null || true)
-		[ -n "$_a" ] || continue
-		case ${_i##*/} in
-		load-*) _o=load ;;
-		*) _o=configfs ;;
-		esac
-		echo "$_a $_o ${_i##*/}"
-	done | sort
+	# One grep reads every address file (empty while disabled):
+	# ".../ITEM/address:ADDRESS".
+	grep -s -H . "$CFS"/*/address | sed -n \
+		-e 's|^.*/\(load-[^/]*\)/address:\(.*\)$|\2 load \1|p' \
+		-e 't' \
+		-e 's|^.*/\([^/]*\)/address:\(.*\)$|\2 configfs \1|p' | sort
 }
 
 # item_at ADDRESS: the configfs item that holds the VF at ADDRESS, if any.
@@ -270,8 +269,10 @@ cmd_setup() {
 			kmsg_tail
 			exit 1
 		fi
+		set_dom
 		ensure_configfs
 	else
+		set_dom
 		ensure_configfs
 		info "$MODNAME is already loaded; creating the missing VFs through configfs"
 		[ "$vfs" -le 0 ] || for i in $(seq 0 $((vfs - 1))); do
@@ -327,6 +328,7 @@ cmd_status() {
 		echo "VFs:        0"
 		return 0
 	fi
+	set_dom
 	echo "Module:     $MODNAME loaded, version $(cat "$SYSMOD/version" 2>/dev/null || echo unknown)"
 	echo "Parameters:"
 	for p in "$SYSMOD"/parameters/*; do
@@ -370,6 +372,7 @@ cmd_status() {
 
 cmd_list() {
 	loaded || return 0
+	set_dom
 	[ "$(id -u)" != 0 ] || ensure_configfs
 	vf_records | while read -r a o it; do
 		printf '%s %s %s %s\n' "$a" "$(vf_type "$a" "$it")" \
@@ -384,6 +387,7 @@ cmd_create_vf() {
 	type=$(dec TYPE "${3:-256}" 0 $MAX_TYPE)
 	need_root create-vf
 	loaded || die "$MODNAME is not loaded: run '$PROG setup' first"
+	set_dom
 	ensure_configfs
 	a=$(addr "$slot" "$fn")
 	rc=0
@@ -401,6 +405,7 @@ cmd_remove_vf() {
 	fn=$(dec FUNC "$2" 0 7)
 	need_root remove-vf
 	loaded || die "no VF at slot $slot function $fn: $MODNAME is not loaded"
+	set_dom
 	ensure_configfs
 	a=$(addr "$slot" "$fn")
 	it=$(item_at "$a")
