@@ -4,6 +4,8 @@
 # /tests/demo.sh (make demo): the module configured the way a real host would
 # be, through /etc/modprobe.d, then what PCI discovery sees.
 conf=/etc/modprobe.d/fake-sriov-vgpu.conf
+export NO_COLOR=1
+echo FSV-DEMO-BEGIN
 echo "options fake_sriov_vgpu num_vfs=4 vgpu_type=256" >"$conf"
 step() { printf '\n$ %s\n' "$*"; }
 
@@ -30,6 +32,8 @@ if [ -n "$first" ]; then
 	step udevadm info "$first"
 	udevadm info "$first" | grep -E 'ID_MODEL_FROM_DATABASE|ID_VENDOR_FROM_DATABASE|PCI_ID|DRIVER|FAKE_SRIOV' || true
 fi
+step ls /dev/vfio
+ls /dev/vfio /dev/vfio/devices 2>/dev/null
 if [ -x /usr/bin/fakesriov-validate ]; then
 	step fakesriov-validate
 	fakesriov-validate
@@ -43,3 +47,4 @@ if [ -x /usr/sbin/setup-fake-sriov.sh ]; then
 fi
 step modprobe -r fake_sriov_vgpu
 modprobe -r fake_sriov_vgpu && echo unloaded
+echo FSV-DEMO-END
