@@ -28,17 +28,16 @@ sleep 1
 kill $mp
 wait $mp 2>/dev/null
 
-# Count events of one ACTION carrying PROP=1 for the fake functions.
+# How many fake functions had an event of one ACTION carrying PROP=1.
 events() {
 	awk -v a="$1" -v p="$2=1" '
-		/^UDEV / { act = ""; dev = 0; prop = 0 }
+		function flush() { if (act == a && dev != "" && prop) seen[dev] = 1 }
+		/^UDEV / { flush(); act = ""; dev = ""; prop = 0 }
 		/^ACTION=/ { act = substr($0, 8) }
-		/^PCI_SLOT_NAME=0001:/ { dev = 1 }
+		/^PCI_SLOT_NAME=0001:/ { dev = substr($0, 15) }
 		$0 == p { prop = 1 }
-		/^$/ { if (act == a && dev && prop) n++; act = "" }
-		END { print n + 0 }' /tmp/mon
+		END { flush(); for (d in seen) n++; print n + 0 }' /tmp/mon
 }
-printf '\n' >>/tmp/mon
 assert_eq "add events see iommu_group" 2 "$(events add FSV_GROUP_AT_ADD)"
 assert_eq "bind events see nvidia/" 2 "$(events bind FSV_NVIDIA_AT_BIND)"
 assert_eq "udev database has it" 1 "$(udevadm info $SYSPCI/0001:00:00.0 | grep -c 'FSV_NVIDIA_AT_BIND=1')"
