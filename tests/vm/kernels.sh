@@ -298,6 +298,7 @@ fsv_chroot_make() {
 			touch "$c/.complete"
 		fi
 		fsv_log "installing linux-headers-$krel in the $s chroot"
+		# (INITRD=No: the headers pull in the image; skip its initramfs.)
 		# The same archives as the kernel download (security included).
 		fsv_apt_setup "$s"
 		mkdir -p "$c/usr/share/keyrings"
@@ -305,7 +306,7 @@ fsv_chroot_make() {
 		cp "$FSV_CACHE/apt/$s/sources.list" "$c/etc/apt/sources.list"
 		rm -f "$c"/etc/apt/sources.list.d/*
 		chroot "$c" apt-get -q -o Acquire::Check-Valid-Until=false update >/dev/null 2>&1 || true
-		chroot "$c" env DEBIAN_FRONTEND=noninteractive apt-get -q -y install \
+		chroot "$c" env DEBIAN_FRONTEND=noninteractive INITRD=No apt-get -q -y install \
 			--no-install-recommends "linux-headers-$krel" >"$FSV_CACHE/chroot/$s-$krel.log" 2>&1 ||
 			{ tail -20 "$FSV_CACHE/chroot/$s-$krel.log" >&2; fsv_die "headers install in $s chroot failed"; }
 		touch "$c/.complete-$krel"
