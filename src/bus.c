@@ -185,7 +185,7 @@ void fsv_bus_destroy(struct fsv_bus *fbus)
 {
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(fbus->bus);
-	pci_remove_root_bus(fbus->bus);
+	fsv_pci_remove_root_bus(fbus->bus);
 	pci_unlock_rescan_remove();
 	fbus->bus = NULL;
 	release_resource(&fbus->mmio);
