@@ -268,8 +268,8 @@ static struct fsv_item *fsv_item_alloc(const char *name)
 		return NULL;
 	it->slot = -1;
 	it->function = -1;
-	it->vgpu_type = 256;
-	it->profile = &fsv_profiles[0];
+	it->vgpu_type = fsv_opts.vgpu_type;
+	it->profile = fsv_opts.profile;
 	config_group_init_type_name(&it->group, name, &fsv_item_type);
 	return it;
 }

@@ -55,6 +55,9 @@ struct fsv_profile {
 struct fsv_options {
 	bool strict;		/* NVIDIA's errnos and catalogue checks */
 	int vfio_mode;		/* FSV_VFIO_* */
+	/* What a new configfs item starts with: the load-time profile= and vgpu_type=. */
+	const struct fsv_profile *profile;
+	u32 vgpu_type;
 };
 
 enum { FSV_VFIO_AUTO, FSV_VFIO_ON, FSV_VFIO_OFF };

@@ -188,6 +188,8 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 		       names);
 		return -EINVAL;
 	}
+	fsv_opts.profile = plan->profile;
+	fsv_opts.vgpu_type = max(vgpu_type, 0);	/* checked at enable when strict */
 	if (domain < 0 || domain > 0xffff) {
 		pr_err("domain=%d: out of range; allowed: 0..0xffff, a domain the host does not have\n",
 		       domain);
