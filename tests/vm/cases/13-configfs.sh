@@ -9,7 +9,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 40
+ktap_plan 41
 fsv_load num_vfs=2
 C=$FSV_CFS
 
@@ -65,6 +65,12 @@ check "rmdir removes item and function" rmdir $C/b
 if [ ! -e $SYSPCI/0001:00:05.2 ]; then ok "b's function is gone"; else not_ok "b's function is gone"; fi
 rmdir $C/a
 check "rmmod once items are gone" rmmod fake_sriov_vgpu
+
+fsv_load num_vfs=0 profile=l40s vgpu_type=1145
+mkdir $C/y
+assert_eq "new items start with the load-time profile and type" "l40s 1145" "$(cat $C/y/profile $C/y/vgpu_type | xargs)"
+rmdir $C/y
+fsv_unload
 
 fsv_load num_vfs=256
 mkdir $C/full
