@@ -11,12 +11,16 @@
 #                      KERNELS="6.1" CASES="10-load" narrow the VM tests
 #   make check-vm      only the VM tests
 #   make check-harness the harness self-test (broken modules must fail)
+#   make check-packages-full  the packaging end-to-end test with the slow
+#                      steps (missing headers, new kernel, rpm upgrade)
+#   make rpm-repo      packages + a dnf repository in build/rpm-repo
 #   make fetch-kernels download the kernels under test into the cache
 #   make debug-kernel  build the sanitizer kernel (slow, ~20 min)
 #   make bench         tests/bench/run
 #   make clean
 .PHONY: all module validator packages demo check check-vm check-harness \
-	fetch-kernels debug-kernel bench clean deps help
+	check-packages-full rpm-repo fetch-kernels debug-kernel bench clean \
+	deps help
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -27,7 +31,7 @@ export KERNELS CASES FSV_CACHE
 all: module validator
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 module:
 	$(MAKE) -C src KDIR=$(KDIR)
@@ -55,6 +59,12 @@ check-vm: deps
 
 check-harness: deps
 	tests/sections/harness
+
+check-packages-full: deps
+	FSV_PKG_FULL=1 tests/packaging/run
+
+rpm-repo: packages
+	packaging/rpm/make-repo $(BUILD_DIR)/rpm-repo $(BUILD_DIR)/packages
 
 fetch-kernels:
 	tests/vm/fetch
