@@ -391,16 +391,6 @@ static bool fsv_vf_type_creatable_locked(struct fsv_vf *vf, u32 type)
 	return !vf->vgpu_type && fsv_vgpu_type_find(vf->profile, type);
 }
 
-bool fsv_vf_type_creatable(struct fsv_vf *vf, u32 type)
-{
-	bool ret;
-
-	mutex_lock(&vf->fbus->type_lock);
-	ret = fsv_vf_type_creatable_locked(vf, type);
-	mutex_unlock(&vf->fbus->type_lock);
-	return ret;
-}
-
 /*
  * Lenient (default): any type, 0 clears, overwriting allowed.
  * Strict (NVIDIA's driver): clearing an unset type or replacing a set one is

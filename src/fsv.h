@@ -100,7 +100,6 @@ struct fsv_vf {
 
 /* main.c */
 extern struct fsv_options fsv_opts;
-extern const char *fsv_driver_name(void);
 
 /* profiles.c */
 extern const struct fsv_profile fsv_profiles[];
@@ -132,7 +131,6 @@ void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev);
 int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf);
 u32 fsv_vf_get_type(struct fsv_vf *vf);
 int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);
-bool fsv_vf_type_creatable(struct fsv_vf *vf, u32 type);
 
 /* driver.c */
 int fsv_driver_register(const char *name);

@@ -67,11 +67,6 @@ struct fsv_load_plan {
 	struct fsv_vf *created[FSV_MAX_FUNCS];
 };
 
-const char *fsv_driver_name(void)
-{
-	return driver_name;
-}
-
 static int fsv_check_type(const struct fsv_profile *p, const char *param,
 			  int type)
 {
@@ -284,6 +279,7 @@ err_destroy_vfs:
 		fsv_vf_destroy(plan->created[i]);
 err_unregister_driver:
 	fsv_driver_unregister();
+	fsv_vfio_exit();
 err_unregister_notifier:
 	fsv_dev_notifier_unregister(&fsv_bus);
 err_destroy_bus:
