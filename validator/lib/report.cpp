@@ -93,17 +93,6 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) {
-      out += sep;
-    }
-    out += item;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<Format> parse_format(std::string_view name) {
@@ -268,7 +257,7 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
   for (const auto& d : r.devices) {
     out << "    <testcase classname=\"" << xml_escape(d.selector.resource_name) << "\" name=\""
         << xml_escape(d.facts.address) << "\"";
-    const std::string reasons = xml_escape(join(d.evaluation.reasons, "; "));
+    const std::string reasons = xml_escape(io::join(d.evaluation.reasons, "; "));
     switch (d.evaluation.verdict) {
       case Verdict::discovered:
         out << "/>\n";
@@ -278,7 +267,7 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
         break;
       case Verdict::failed:
         out << ">\n      <failure message=\"" << reasons << "\" type=\"failed\">"
-            << xml_escape(join(d.evaluation.reasons, "\n")) << "</failure>\n    </testcase>\n";
+            << xml_escape(io::join(d.evaluation.reasons, "\n")) << "</failure>\n    </testcase>\n";
         break;
     }
   }

@@ -19,17 +19,6 @@ RuleResult not_applicable(std::string id) { return {std::move(id), Outcome::not_
 
 bool is_passthrough(const DeviceFacts& d) { return d.driver && *d.driver == kVfioPci; }
 
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) {
-      out += sep;
-    }
-    out += item;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string_view to_string(RuleSet rules) {
@@ -154,7 +143,7 @@ RuleResult rule_vfio_dev_nodes(const DeviceFacts& d) {
     for (const auto& name : d.vfio_dev_nodes_missing) {
       paths.push_back("/dev/vfio/devices/" + name);
     }
-    return fail("vfio-dev-nodes", join(paths, ", ") + " missing");
+    return fail("vfio-dev-nodes", io::join(paths, ", ") + " missing");
   }
   return pass("vfio-dev-nodes");
 }
@@ -171,7 +160,7 @@ RuleResult rule_iommu_group_exclusive(const DeviceFacts& d) {
   }
   if (!others.empty()) {
     return fail("iommu-group-exclusive",
-                "iommu group " + *d.iommu_group + " shared with " + join(others, ", "));
+                "iommu group " + *d.iommu_group + " shared with " + io::join(others, ", "));
   }
   return pass("iommu-group-exclusive");
 }

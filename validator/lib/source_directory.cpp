@@ -13,6 +13,19 @@
 
 namespace fsv {
 
+// Shared by every watcher (the udev one too).
+Result<bool> ChangeWatcher::poll_readable(int fd, std::chrono::milliseconds timeout) {
+  pollfd pfd{fd, POLLIN, 0};
+  const int rc = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+  if (rc < 0) {
+    if (errno == EINTR) {
+      return false;
+    }
+    return Error{std::string("poll: ") + std::system_category().message(errno)};
+  }
+  return rc > 0;
+}
+
 namespace {
 
 /// inotify on bus/pci/devices and <dev>/vfio: devices and nodes appearing or
@@ -28,16 +41,9 @@ class InotifyWatcher final : public ChangeWatcher {
   InotifyWatcher& operator=(InotifyWatcher&&) = delete;
 
   Result<bool> wait(std::chrono::milliseconds timeout) override {
-    pollfd pfd{fd_, POLLIN, 0};
-    const int rc = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    if (rc < 0) {
-      if (errno == EINTR) {
-        return false;
-      }
-      return Error{std::string("poll: ") + std::system_category().message(errno)};
-    }
-    if (rc == 0) {
-      return false;
+    auto ready = poll_readable(fd_, timeout);
+    if (!ready || !*ready) {
+      return ready;
     }
     // Drain; the content does not matter, only that something changed.
     alignas(inotify_event) char buf[4096];

@@ -30,16 +30,9 @@ class UdevWatcher final : public ChangeWatcher {
   explicit UdevWatcher(UdevPtr<udev_monitor> monitor) : monitor_(std::move(monitor)) {}
 
   Result<bool> wait(std::chrono::milliseconds timeout) override {
-    pollfd pfd{udev_monitor_get_fd(monitor_.get()), POLLIN, 0};
-    const int rc = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    if (rc < 0) {
-      if (errno == EINTR) {
-        return false;
-      }
-      return Error{std::string("poll: ") + std::system_category().message(errno)};
-    }
-    if (rc == 0) {
-      return false;
+    auto ready = poll_readable(udev_monitor_get_fd(monitor_.get()), timeout);
+    if (!ready || !*ready) {
+      return ready;
     }
     // Drain every queued event.
     while (UdevPtr<udev_device> dev{udev_monitor_receive_device(monitor_.get())}) {

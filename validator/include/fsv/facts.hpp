@@ -67,6 +67,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 std::optional<std::string> link_basename(const std::filesystem::path& path);
 std::string trim(std::string_view s);
 std::string to_lower(std::string_view s);
+/// The items separated by sep.
+std::string join(const std::vector<std::string>& items, std::string_view sep);
 }  // namespace io
 
 }  // namespace fsv

@@ -22,6 +22,11 @@ class ChangeWatcher {
   /// Blocks (poll(), no busy loop) until an event arrives or `timeout` passes.
   /// Returns true for an event, false for a timeout.
   virtual Result<bool> wait(std::chrono::milliseconds timeout) = 0;
+
+ protected:
+  /// poll() one descriptor for input: true when readable, false on timeout
+  /// or EINTR (the caller re-checks anyway).
+  static Result<bool> poll_readable(int fd, std::chrono::milliseconds timeout);
 };
 
 /// Lists every PCI device (all of them; selector matching is the caller's job).
