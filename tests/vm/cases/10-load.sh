@@ -4,7 +4,8 @@
 # Default load: the seed's "Verify PCI Devices" step and everything a PCI
 # discovery tool sees of a VF (sysfs, lspci -vvv, udev, /proc/iomem), then
 # rmmod leaves nothing behind.
-# shellcheck disable=SC1091
+# Guest paths and values have no blanks or globs: words are split on purpose.
+# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116,SC2046
 . /tests/lib.sh
 . /tests/fsv.sh
 
@@ -32,7 +33,7 @@ groups=$(for v in $(fsv_vfs); do group_of "$v"; done | sort -u | wc -l)
 assert_eq "4 distinct IOMMU groups" 4 "$groups"
 
 # BARs: sizes of the profile, inside the reserved window.
-sizes=$(n=0; while read -r s e f; do
+sizes=$(n=0; while read -r s e _; do
 	case $n in 0|2|4) printf '%d ' $((e - s + 1)) ;; esac
 	n=$((n + 1))
 done <$D/resource)
@@ -83,7 +84,7 @@ P=/sys/module/fake_sriov_vgpu/parameters
 assert_eq "parameters show the effective values" "4 256 t4 1 N nvidia" \
 	"$(cat $P/num_vfs $P/vgpu_type $P/profile $P/domain $P/strict $P/driver_name | xargs)"
 assert_eq "configfs lists the load-time VFs" "load-00.0 load-01.0 load-02.0 load-03.0" \
-	"$(ls $FSV_CFS | xargs)"
+	"$(echo $(ls $FSV_CFS))"
 
 check "rmmod" rmmod fake_sriov_vgpu
 assert_eq "no functions left" 0 "$(fsv_count)"

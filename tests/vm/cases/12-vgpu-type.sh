@@ -4,7 +4,8 @@
 # nvidia/current_vgpu_type and creatable_vgpu_types in both modes:
 # lenient (the seed's) and strict (NVIDIA's errnos, REFERENCE section 3).
 # budget: 90
-# shellcheck disable=SC1091
+# Guest paths and values have no blanks or globs: words are split on purpose.
+# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
 . /tests/lib.sh
 . /tests/fsv.sh
 

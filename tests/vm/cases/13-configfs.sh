@@ -5,7 +5,8 @@
 # every errno of REFERENCE section 5, load-time items, and rmmod refused
 # while user items exist.
 # budget: 120
-# shellcheck disable=SC1091
+# Guest paths and values have no blanks or globs: words are split on purpose.
+# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
 . /tests/lib.sh
 . /tests/fsv.sh
 
@@ -72,8 +73,12 @@ assert_eq "new items start with the load-time profile and type" "l40s 1145" "$(c
 rmdir $C/y
 fsv_unload
 
-fsv_load num_vfs=256
-mkdir $C/full
-check_errno "a full bus is ENOSPC" "No space left on device" wr $C/full/enable 1
-rmdir $C/full
+if full_scale; then
+	fsv_load num_vfs=256
+	mkdir $C/full
+	check_errno "a full bus is ENOSPC" "No space left on device" wr $C/full/enable 1
+	rmdir $C/full
+else
+	skip "a full bus is ENOSPC" "$SCALE_SKIP"
+fi
 ktap_finish

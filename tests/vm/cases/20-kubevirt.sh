@@ -5,7 +5,8 @@
 # a shell re-implementation of both rule sets (shipped v1.9 and pull request
 # #16710) after every scenario, checked against the validator when present.
 # budget: 150
-# shellcheck disable=SC1091
+# Guest paths and values have no blanks or globs: words are split on purpose.
+# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
 . /tests/lib.sh
 . /tests/fsv.sh
 

@@ -5,7 +5,8 @@
 # container, device fd, infos, config region == sysfs config); rmmod and
 # unbind with the device open; moving a VF to vfio-pci and back.
 # budget: 180
-# shellcheck disable=SC1091
+# Guest paths and values have no blanks or globs: words are split on purpose.
+# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
 . /tests/lib.sh
 . /tests/fsv.sh
 
@@ -57,7 +58,7 @@ if grep -q holding /tmp/hold; then
 else
 	kill $hp 2>/dev/null
 	wait $hp 2>/dev/null
-	cat /tmp/hold | sed 's/^/# /'
+	sed "s/^/# /" /tmp/hold
 	case $KREL in
 	5.*) skip "rmmod refused while a VFIO device is open" "no device fd on this kernel"
 		skip "the holder closed cleanly" "no device fd on this kernel" ;;

@@ -4,7 +4,8 @@
 # udev sees every attribute when its events fire: the iommu_group link at
 # "add", the nvidia/ group at "bind" (it comes with the driver).
 # budget: 60
-# shellcheck disable=SC1091
+# Guest paths and values have no blanks or globs: words are split on purpose.
+# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
 . /tests/lib.sh
 . /tests/fsv.sh
 

@@ -16,6 +16,9 @@
 #   drv_of ADDR              the driver bound to ADDR, or "-"
 #   group_of ADDR            its IOMMU group number, or "-"
 #   logged TEXT              true if the kernel log since the case began has TEXT
+#   full_scale               true except on the sanitizer kernel, where tests
+#                            that create 33 to 256 functions would take ten
+#                            minutes each; they run on every stock kernel
 
 FSV_DOM=0001
 FSV_CFS=/sys/kernel/config/fake-sriov-vgpu
@@ -58,7 +61,7 @@ group_of() { _base "$SYSPCI/$1/iommu_group" || echo -; }
 # $1: selector, $2: the rule set's vGPU VF test (a function of the device dir).
 _discover() {
 	for _d in "$SYSPCI"/*; do
-		_id=$(sed -n 's/^PCI_ID=//p' "$_d/uevent" | head -n 1 | tr 'A-Z' 'a-z' | tr -d ' ')
+		_id=$(sed -n 's/^PCI_ID=//p' "$_d/uevent" | head -n 1 | tr '[:upper:]' '[:lower:]' | tr -d ' ')
 		[ "$_id" = "$1" ] || continue
 		_drv=$(_base "$_d/driver") || continue
 		if [ "$_drv" != vfio-pci ]; then
@@ -92,3 +95,7 @@ logged() {
 	_n=$(grep -n 'fsv: case .* begin' /tmp/fsv-dmesg | tail -n 1 | cut -d: -f1)
 	tail -n +"${_n:-1}" /tmp/fsv-dmesg | grep -q -- "$1"
 }
+
+full_scale() { [ "${FSV_DEBUG_KERNEL:-0}" != 1 ]; }
+# shellcheck disable=SC2034 # used by the cases
+SCALE_SKIP="runs on the stock kernels; 33-256 functions take minutes under the sanitizers"
