@@ -27,7 +27,7 @@ snapshot() {
 fsv_load num_vfs=0 && rmmod fake_sriov_vgpu
 base=$(snapshot)
 diag "baseline: $base"
-left_nothing() { assert_eq "$1: nothing left" "$base" "$(snapshot)"; }
+left_nothing() { assert_eq "$1: nothing left" "$base" "$(settled "$base" snapshot)"; }
 
 fsv_load
 check "rmmod with VFs bound to nvidia" rmmod fake_sriov_vgpu

@@ -16,6 +16,9 @@
 #   drv_of ADDR              the driver bound to ADDR, or "-"
 #   group_of ADDR            its IOMMU group number, or "-"
 #   logged TEXT              true if the kernel log since the case began has TEXT
+#   settled EXP CMD...       CMD's output once it equals EXP, or after 10 s
+#                            (delayed kobject releases on the sanitizer
+#                            kernel keep sysfs entries for up to 4 s)
 #   full_scale               true except on the sanitizer kernel, where tests
 #                            that create 33 to 256 functions would take ten
 #                            minutes each; they run on every stock kernel
@@ -94,6 +97,17 @@ logged() {
 	dmesg >/tmp/fsv-dmesg
 	_n=$(grep -n 'fsv: case .* begin' /tmp/fsv-dmesg | tail -n 1 | cut -d: -f1)
 	tail -n +"${_n:-1}" /tmp/fsv-dmesg | grep -q -- "$1"
+}
+
+settled() {
+	_exp=$1
+	shift
+	_t=100
+	while _out=$("$@") && [ "$_out" != "$_exp" ] && [ $_t -gt 0 ]; do
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	echo "$_out"
 }
 
 full_scale() { [ "${FSV_DEBUG_KERNEL:-0}" != 1 ]; }
