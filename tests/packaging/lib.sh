@@ -52,16 +52,13 @@ check() {
 in_root() {
 	local root=$1
 	shift
-	unshare --mount --fork --propagation private -- bash -c '
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	host_in_ns "$root" bash -c '
 		set -e
-		r=$1; shift
-		mount --bind /dev "$r/dev"
-		mount -t proc proc "$r/proc"
-		mount -t tmpfs tmpfs "$r/run"
-		mount -t tmpfs tmpfs "$r/tmp"
-		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 HOME=/root /bin/bash -c "$*"
-	' in_root "$root" "$@"
+		mount -t tmpfs tmpfs "$1/tmp"
+		exec chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 HOME=/root /bin/bash -c "$2"
+	' in_root "$root" "$*"
 }
 
 # host_in_ns DIR CMD...: run a host command (rpm --root) with DIR's /dev and
