@@ -9,7 +9,7 @@
 #   make demo          boot a 6.1 VM, load the module with 4 VFs, show them
 #   make check         every test section; ends with "N passed, N failed"
 #                      KERNELS="6.1" CASES="10-load" narrow the VM tests
-#   make check-vm      only the VM tests
+#   make check-vm      only the VM tests (sections vm and sanitizer)
 #   make check-harness the harness self-test (broken modules must fail)
 #   make check-packages-full  the packaging end-to-end test with the slow
 #                      steps (missing headers, new kernel, rpm upgrade)
@@ -55,7 +55,7 @@ check: deps
 	tests/check
 
 check-vm: deps
-	tests/sections/vm
+	tests/check vm sanitizer
 
 check-harness: deps
 	tests/sections/harness
