@@ -128,7 +128,7 @@ wait_gone() {
 dmesg_mark() { echo "fsv-mark: $*" >/dev/kmsg; }
 
 dmesg_since() {
-	dmesg | awk -v m="fsv-mark: $1" 'index($0, m) { buf = ""; next } { buf = buf $0 "\n" } END { printf "%s", buf }'
+	dmesg | awk -v m="fsv-mark: $1" '{ l[NR] = $0 } index($0, m) { s = NR } END { for (i = s + 1; i <= NR; i++) print l[i] }'
 }
 
 ktap_finish() {
