@@ -16,10 +16,11 @@
 #   make rpm-repo      packages + a dnf repository in build/rpm-repo
 #   make fetch-kernels download the kernels under test into the cache
 #   make debug-kernel  build the sanitizer kernel (slow, ~20 min)
+#   make lts-kernel    build the 5.15 LTS test kernel (slow, ~20 min)
 #   make bench         tests/bench/run
 #   make clean
 .PHONY: all module validator packages demo check check-vm check-harness \
-	check-packages-full rpm-repo fetch-kernels debug-kernel bench clean \
+	check-packages-full rpm-repo fetch-kernels debug-kernel lts-kernel bench clean \
 	deps help
 
 KVER ?= $(shell uname -r)
@@ -31,7 +32,7 @@ export KERNELS CASES FSV_CACHE
 all: module validator
 
 help:
-	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 module:
 	$(MAKE) -C src KDIR=$(KDIR)
@@ -72,6 +73,10 @@ fetch-kernels:
 debug-kernel: deps
 	scripts/install-deps --debug-kernel
 	scripts/debug-kernel/build.sh
+
+lts-kernel: deps
+	scripts/install-deps --debug-kernel
+	scripts/lts-kernel/build.sh
 
 bench:
 	@if [ -x tests/bench/run ]; then tests/bench/run; \

@@ -76,23 +76,63 @@ static inline void fsv_pci_driver_set_managed_dma(struct pci_driver *drv)
 }
 
 /*
- * VFIO registration API:
- *  2: vfio_alloc_device() + vfio_register_emulated_iommu_dev() (6.1+), the
- *     path NVIDIA's vendor VFIO and the mdev samples use;
- *  1: vfio_add_group_dev() on the function's own IOMMU group (5.10);
- *  0: none usable (no CONFIG_VFIO, or 5.11-6.0's interim API).
+ * VFIO registration, by what the kernel offers (conftest.sh probes):
+ *  FSV_VFIO_ALLOC  vfio_alloc_device(), the core frees through .release (6.1+)
+ *  FSV_VFIO_INIT   vfio_init_group_dev() on memory of ours (5.13 to 6.0, and
+ *                  distribution kernels that backported it)
+ *  FSV_VFIO_ADD    vfio_add_group_dev() with void * operations (5.10 to 5.12)
+ *  FSV_VFIO_NONE   nothing usable (no CONFIG_VFIO)
+ * The first two register with VFIO's emulated IOMMU (the mdev samples' and
+ * NVIDIA's vendor-VFIO path: a group of its own that a type1 container
+ * accepts) where vfio_register_emulated_iommu_dev() exists (5.16+), else on
+ * the function's own IOMMU group with vfio_register_group_dev(), as
+ * FSV_VFIO_ADD does: /dev/vfio/<group> exists, a type1 container cannot
+ * attach it (no IOMMU domain for the fake bus).
  */
+#define FSV_VFIO_NONE	0
+#define FSV_VFIO_ADD	1
+#define FSV_VFIO_ALLOC	2
+#define FSV_VFIO_INIT	3
+
 #if defined(FSV_HAVE_VFIO_ALLOC_DEVICE) && \
 	defined(FSV_HAVE_VFIO_REGISTER_EMULATED_IOMMU_DEV)
-#define FSV_VFIO_API 2
+#define FSV_VFIO_API FSV_VFIO_ALLOC
+#elif defined(FSV_HAVE_VFIO_INIT_GROUP_DEV) && \
+	(defined(FSV_HAVE_VFIO_REGISTER_EMULATED_IOMMU_DEV) || \
+	 defined(FSV_HAVE_VFIO_REGISTER_GROUP_DEV))
+#define FSV_VFIO_API FSV_VFIO_INIT
 #elif defined(FSV_HAVE_VFIO_ADD_GROUP_DEV)
-#define FSV_VFIO_API 1
+#define FSV_VFIO_API FSV_VFIO_ADD
 #else
-#define FSV_VFIO_API 0
+#define FSV_VFIO_API FSV_VFIO_NONE
 #endif
 
-#if FSV_VFIO_API == 2
+#if FSV_VFIO_API == FSV_VFIO_ALLOC || FSV_VFIO_API == FSV_VFIO_INIT
+#include <linux/err.h>
+#include <linux/slab.h>
 #include <linux/vfio.h>
+
+#ifdef FSV_HAVE_VFIO_REGISTER_EMULATED_IOMMU_DEV
+#define FSV_VFIO_EMULATED_IOMMU 1
+#define fsv_vfio_register_dev vfio_register_emulated_iommu_dev
+#else
+#define FSV_VFIO_EMULATED_IOMMU 0
+#define fsv_vfio_register_dev vfio_register_group_dev
+#endif
+
+#if FSV_VFIO_API == FSV_VFIO_ALLOC
+/* The core frees the device after the driver's .release (fsv_vfio_gone()). */
+#define FSV_VFIO_CORE_RELEASES 1
+/* fsv_vfio_alloc_device(tag, member, dev, ops): a zeroed struct tag whose
+ * vfio_device member is initialised, or an ERR_PTR. */
+#define fsv_vfio_alloc_device(tag, member, dev, ops) \
+	vfio_alloc_device(tag, member, dev, ops)
+
+static inline void fsv_vfio_put_device(struct vfio_device *vdev)
+{
+	vfio_put_device(vdev);
+}
+
 /*
  * 6.1's VFIO core leaves freeing the device to the driver's release(); later
  * kernels free it themselves after release() returns.
@@ -103,6 +143,40 @@ static inline void fsv_vfio_device_released(struct vfio_device *vdev)
 	vfio_free_device(vdev);
 #endif
 }
+#else
+/* The driver owns the memory: the put frees it at once. */
+#define FSV_VFIO_CORE_RELEASES 0
+#define fsv_vfio_alloc_device(tag, member, dev, ops) ({		\
+	struct tag *__fv = kzalloc(sizeof(*__fv), GFP_KERNEL);		\
+									\
+	BUILD_BUG_ON(offsetof(struct tag, member) != 0);		\
+	if (__fv)							\
+		vfio_init_group_dev(&__fv->member, dev, ops);		\
+	__fv ? __fv : (struct tag *)ERR_PTR(-ENOMEM);			\
+})
+
+/* The vfio_device is the first member of the driver's structure. */
+static inline void fsv_vfio_put_device(struct vfio_device *vdev)
+{
+#ifdef FSV_HAVE_VFIO_UNINIT_GROUP_DEV
+	vfio_uninit_group_dev(vdev);
 #endif
+	kfree(vdev);
+}
+#endif
+
+/*
+ * 5.13 and 5.14 call .open/.release around every device fd and leave the
+ * module reference to the driver; 5.15+ call .open_device/.close_device,
+ * both optional, and hold the reference themselves.
+ */
+#ifdef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
+#define FSV_VFIO_OPEN_OPS(open, close)
+#else
+#define FSV_VFIO_OPEN_OPS(open, close) .open = open, .release = close,
+#endif
+#else
+#define FSV_VFIO_EMULATED_IOMMU 0
+#endif /* FSV_VFIO_ALLOC || FSV_VFIO_INIT */
 
 #endif /* FSV_COMPAT_H */

@@ -9,7 +9,9 @@
  *   bus.c       the virtual root bus, its MMIO window and config space ops
  *   dev.c       one function's life: config space, create, destroy, IOMMU group
  *   driver.c    the stub "nvidia" PCI driver and its nvidia/ attributes
- *   vfio.c      VFIO registration and device operations
+ *   vfio.c      VFIO device operations (one set for every kernel)
+ *   vfio_vdev.c VFIO registration through struct vfio_device (5.13+)
+ *   vfio_add.c  VFIO registration through vfio_add_group_dev() (5.10-5.12)
  *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
  */
 #ifndef FSV_H
@@ -136,8 +138,9 @@ int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);
 int fsv_driver_register(const char *name);
 void fsv_driver_unregister(void);
 
-/* vfio.c */
+/* vfio.c, vfio_vdev.c, vfio_add.c */
 int fsv_vfio_check(int mode);
+const char *fsv_vfio_registration(void);
 int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev);
 void fsv_vfio_unregister(struct fsv_vf *vf);
 void fsv_vfio_exit(void);

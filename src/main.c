@@ -268,9 +268,11 @@ static int __init fsv_init(void)
 	if (ret)
 		goto err_unregister_driver;
 
-	pr_info("domain %04x: %u VFs, profile %s, driver %s, %s, vfio=%s\n",
+	pr_info("domain %04x: %u VFs, profile %s, driver %s, %s, vfio=%s (%s)\n",
 		domain, plan->count, plan->profile->name, driver_name,
-		strict ? "strict" : "lenient", vfio);
+		strict ? "strict" : "lenient", vfio,
+		fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
+		fsv_vfio_registration());
 	kfree(plan);
 	return 0;
 

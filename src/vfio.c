@@ -5,43 +5,42 @@
  * it gets /dev/vfio/<group> (and vfio-dev/vfioN with /dev/vfio/devices/vfioN
  * where the kernel has the device cdev).
  *
- * Device operations: device, region and IRQ info, and reads of the config
- * space region (the function's own config space, as sysfs "config" shows).
- * What a fake cannot do (BAR access, mmap, interrupts, reset, config
- * writes) fails with a clear errno. Kept in a file of its own: a later step
- * makes QEMU's vfio-pci realize the device.
+ * This file: the device operations, one set for every kernel: device,
+ * region and IRQ info, and reads of the config space region (the function's
+ * own config space, as sysfs "config" shows). What a fake cannot do (BAR
+ * access, mmap, interrupts, reset, config writes) fails with a clear errno.
+ * Registration is per VFIO API (vfio.h): vfio_vdev.c, vfio_add.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/pci.h>
-#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
-#include "fsv.h"
+#include "vfio.h"
 
-#if FSV_VFIO_API
-#include <linux/vfio.h>
-
+#if FSV_VFIO_API != FSV_VFIO_NONE
 #define FSV_VFIO_OFFSET_SHIFT	40
 #define FSV_VFIO_INDEX(off)	((off) >> FSV_VFIO_OFFSET_SHIFT)
 #define FSV_VFIO_OFFSET(off)	((off) & ((1ULL << FSV_VFIO_OFFSET_SHIFT) - 1))
 
-struct fsv_vfio {
-#if FSV_VFIO_API == 2
-	struct vfio_device vdev;	/* first: vfio_alloc_device() wants it */
-#endif
-	struct fsv_vf *vf;
-	struct pci_dev *pdev;
-};
-
-/* VFIO devices not yet released; unload waits for them (delayed kobject releases). */
 static atomic_t fsv_vfio_live = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(fsv_vfio_wq);
 
-static int fsv_vfio_region_info(struct fsv_vfio *fv,
-				struct vfio_region_info *info)
+void fsv_vfio_born(void)
+{
+	atomic_inc(&fsv_vfio_live);
+}
+
+void fsv_vfio_gone(void)
+{
+	if (atomic_dec_and_test(&fsv_vfio_live))
+		wake_up(&fsv_vfio_wq);
+}
+
+int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info)
 {
 	struct pci_dev *pdev = fv->pdev;
 
@@ -65,8 +64,7 @@ static int fsv_vfio_region_info(struct fsv_vfio *fv,
 	return 0;
 }
 
-static long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd,
-			   unsigned long arg)
+long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
@@ -123,8 +121,8 @@ static long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd,
 }
 
 /* Reads the config space region with the PCI core's user accessors. */
-static ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf,
-			     size_t count, loff_t *ppos)
+ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf, size_t count,
+		      loff_t *ppos)
 {
 	struct pci_dev *pdev = fv->pdev;
 	u64 pos = FSV_VFIO_OFFSET((u64)*ppos);
@@ -170,223 +168,45 @@ static ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf,
 	return done;
 }
 
-static ssize_t fsv_vfio_write(struct fsv_vfio *fv)
+ssize_t fsv_vfio_write(struct fsv_vfio *fv)
 {
 	pci_info_ratelimited(fv->pdev, "VFIO: regions are read-only on a fake function\n");
 	return -EINVAL;
 }
 
-static int fsv_vfio_mmap(struct fsv_vfio *fv)
+int fsv_vfio_mmap(struct fsv_vfio *fv)
 {
 	return -EINVAL;	/* no region offers VFIO_REGION_INFO_FLAG_MMAP */
 }
 
-#if FSV_VFIO_API == 2
-static struct fsv_vfio *to_fsv_vfio(struct vfio_device *vdev)
+const char *fsv_vfio_registration(void)
 {
-	return container_of(vdev, struct fsv_vfio, vdev);
+	return FSV_VFIO_EMULATED_IOMMU ? "emulated IOMMU" : "own IOMMU group";
 }
-
-static void fsv_vfio_release_dev(struct vfio_device *vdev)
-{
-	fsv_vfio_device_released(vdev);
-	if (atomic_dec_and_test(&fsv_vfio_live))
-		wake_up(&fsv_vfio_wq);
-}
-
-static long fsv_vfio_ioctl2(struct vfio_device *vdev, unsigned int cmd,
-			    unsigned long arg)
-{
-	return fsv_vfio_ioctl(to_fsv_vfio(vdev), cmd, arg);
-}
-
-static ssize_t fsv_vfio_read2(struct vfio_device *vdev, char __user *buf,
-			      size_t count, loff_t *ppos)
-{
-	return fsv_vfio_read(to_fsv_vfio(vdev), buf, count, ppos);
-}
-
-static ssize_t fsv_vfio_write2(struct vfio_device *vdev,
-			       const char __user *buf, size_t count,
-			       loff_t *ppos)
-{
-	return fsv_vfio_write(to_fsv_vfio(vdev));
-}
-
-static int fsv_vfio_mmap2(struct vfio_device *vdev, struct vm_area_struct *vma)
-{
-	return fsv_vfio_mmap(to_fsv_vfio(vdev));
-}
-
-#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
-static int fsv_vfio_region_info_caps(struct vfio_device *vdev,
-				     struct vfio_region_info *info,
-				     struct vfio_info_cap *caps)
-{
-	return fsv_vfio_region_info(to_fsv_vfio(vdev), info);
-}
-#endif
-
-static const struct vfio_device_ops fsv_vfio_ops = {
-	.name = "fake-sriov-vgpu",
-	.release = fsv_vfio_release_dev,
-	.read = fsv_vfio_read2,
-	.write = fsv_vfio_write2,
-	.ioctl = fsv_vfio_ioctl2,
-	.mmap = fsv_vfio_mmap2,
-#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
-	.get_region_info_caps = fsv_vfio_region_info_caps,
-#endif
-#ifdef FSV_HAVE_VFIO_IOMMUFD_OPS
-	.bind_iommufd = vfio_iommufd_emulated_bind,
-	.unbind_iommufd = vfio_iommufd_emulated_unbind,
-	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
-#endif
-#ifdef FSV_HAVE_VFIO_DETACH_IOAS
-	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
-#endif
-};
-
-int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
-{
-	struct fsv_vfio *fv;
-	int ret;
-
-	if (fsv_opts.vfio_mode == FSV_VFIO_OFF)
-		return 0;
-
-	fv = vfio_alloc_device(fsv_vfio, vdev, &pdev->dev, &fsv_vfio_ops);
-	if (IS_ERR(fv))
-		return PTR_ERR(fv);
-	atomic_inc(&fsv_vfio_live);
-	fv->vf = vf;
-	fv->pdev = pdev;
-
-	/* VFIO gives the function an emulated-IOMMU group of its own. */
-	fsv_vf_group_detach(vf, pdev);
-	ret = vfio_register_emulated_iommu_dev(&fv->vdev);
-	if (ret) {
-		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
-		if (fsv_vf_group_attach(vf, pdev))
-			pci_err(pdev, "lost its IOMMU group\n");
-		vfio_put_device(&fv->vdev);
-		return ret;
-	}
-	vf->vfio = fv;
-	return 0;
-}
-
-void fsv_vfio_unregister(struct fsv_vf *vf)
-{
-	struct fsv_vfio *fv = vf->vfio;
-
-	if (!fv)
-		return;
-	/* Waits until user space has closed the device. */
-	vfio_unregister_group_dev(&fv->vdev);
-	vf->vfio = NULL;
-	if (fsv_vf_group_attach(vf, fv->pdev))
-		pci_err(fv->pdev, "lost its IOMMU group\n");
-	vfio_put_device(&fv->vdev);
-}
-
-#else /* FSV_VFIO_API == 1 */
-
-static int fsv_vfio_open1(void *data)
-{
-	return try_module_get(THIS_MODULE) ? 0 : -ENODEV;
-}
-
-static void fsv_vfio_close1(void *data)
-{
-	module_put(THIS_MODULE);
-}
-
-static long fsv_vfio_ioctl1(void *data, unsigned int cmd, unsigned long arg)
-{
-	return fsv_vfio_ioctl(data, cmd, arg);
-}
-
-static ssize_t fsv_vfio_read1(void *data, char __user *buf, size_t count,
-			      loff_t *ppos)
-{
-	return fsv_vfio_read(data, buf, count, ppos);
-}
-
-static ssize_t fsv_vfio_write1(void *data, const char __user *buf,
-			       size_t count, loff_t *ppos)
-{
-	return fsv_vfio_write(data);
-}
-
-static int fsv_vfio_mmap1(void *data, struct vm_area_struct *vma)
-{
-	return fsv_vfio_mmap(data);
-}
-
-static const struct vfio_device_ops fsv_vfio_ops = {
-	.name = "fake-sriov-vgpu",
-	.open = fsv_vfio_open1,
-	.release = fsv_vfio_close1,
-	.read = fsv_vfio_read1,
-	.write = fsv_vfio_write1,
-	.ioctl = fsv_vfio_ioctl1,
-	.mmap = fsv_vfio_mmap1,
-};
-
-/* The function keeps its own IOMMU group; VFIO opens /dev/vfio/<group> on it. */
-int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
-{
-	struct fsv_vfio *fv;
-	int ret;
-
-	if (fsv_opts.vfio_mode == FSV_VFIO_OFF)
-		return 0;
-	fv = kzalloc(sizeof(*fv), GFP_KERNEL);
-	if (!fv)
-		return -ENOMEM;
-	fv->vf = vf;
-	fv->pdev = pdev;
-	ret = vfio_add_group_dev(&pdev->dev, &fsv_vfio_ops, fv);
-	if (ret) {
-		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
-		kfree(fv);
-		return ret;
-	}
-	vf->vfio = fv;
-	return 0;
-}
-
-void fsv_vfio_unregister(struct fsv_vf *vf)
-{
-	struct fsv_vfio *fv = vf->vfio;
-
-	if (!fv)
-		return;
-	/* Waits until user space has closed the device. */
-	vfio_del_group_dev(&fv->pdev->dev);
-	vf->vfio = NULL;
-	kfree(fv);
-}
-#endif /* FSV_VFIO_API */
 
 int fsv_vfio_check(int mode)
 {
 	return 0;
 }
 
+/* Delayed kobject releases may still hold VFIO devices: wait for them. */
 void fsv_vfio_exit(void)
 {
 	wait_event(fsv_vfio_wq, !atomic_read(&fsv_vfio_live));
 }
 
-#else /* !FSV_VFIO_API */
+#else /* FSV_VFIO_NONE */
+
+const char *fsv_vfio_registration(void)
+{
+	return "none";
+}
 
 int fsv_vfio_check(int mode)
 {
 	if (mode != FSV_VFIO_ON)
 		return 0;
-	pr_err("vfio=on: this kernel offers no VFIO registration the module can use (needs CONFIG_VFIO with vfio_add_group_dev or vfio_register_emulated_iommu_dev); load with vfio=auto or vfio=off\n");
+	pr_err("vfio=on: this kernel offers no VFIO registration the module can use (needs CONFIG_VFIO with vfio_alloc_device, vfio_init_group_dev or vfio_add_group_dev); load with vfio=auto or vfio=off\n");
 	return -EOPNOTSUPP;
 }
 
@@ -402,4 +222,4 @@ void fsv_vfio_unregister(struct fsv_vf *vf)
 void fsv_vfio_exit(void)
 {
 }
-#endif /* FSV_VFIO_API */
+#endif

@@ -6,6 +6,7 @@
 # tests/vm/fetch; every function works on ${FSV_CACHE}.
 #
 #   5.10 -> bullseye   6.1 -> bookworm   6.12 -> trixie   sid -> sid (newest)
+#   5.15  -> the 5.15 LTS kernel from ../shared/lts-kernel (or the cache)
 #   debug -> the sanitizer kernel from ../shared/debug-kernel (or the cache)
 #
 # Cache layout:
@@ -21,6 +22,11 @@ FSV_ARCH=amd64
 
 fsv_log() { echo "# $*" >&2; }
 fsv_die() { echo "error: $*" >&2; exit 1; }
+
+# fsv_probes FILE: conftest.h's answers on one line ("FEATURE=y|n ...").
+fsv_probes() {
+	sed -n 's|^#define FSV_HAVE_\([A-Z0-9_]*\) 1$|\1=y|p; s|^/\* #undef FSV_HAVE_\([A-Z0-9_]*\) \*/$|\1=n|p' "$1" | tr '\n' ' '
+}
 
 # fsv_lock NAME CMD...: run CMD under an exclusive lock on NAME.
 fsv_lock() {
@@ -215,12 +221,29 @@ fsv_fetch_debian() {
 	echo "$krel" >"$FSV_CACHE/kernels/$alias.krel"
 }
 
-# The sanitizer kernel's packages: ../shared/debug-kernel beside the repo,
-# else $FSV_CACHE/debug-kernel (make debug-kernel puts them there).
-fsv_debug_debs_dir() {
-	local top d
+# Kernels built from source by the project's recipes (scripts/<dir>/build.sh),
+# kept as linux-image/linux-headers .debs: "debug" (the sanitizer kernel,
+# debug-kernel) and "5.15" (the 5.15 LTS kernel, lts-kernel).
+fsv_local_dir_of() {
+	case $1 in
+	debug) echo debug-kernel ;;
+	5.15) echo lts-kernel ;;
+	*) return 1 ;;
+	esac
+}
+
+# fsv_local_debs_dir ALIAS: where ALIAS's .debs are: $FSV_DEBUG_KERNEL_DIR /
+# $FSV_LTS_KERNEL_DIR, else ../shared/<dir> beside the repo, else
+# $FSV_CACHE/<dir> (where make debug-kernel / make lts-kernel put them).
+fsv_local_debs_dir() {
+	local sub top d env
+	sub=$(fsv_local_dir_of "$1") || return 1
+	case $1 in
+	debug) env=${FSV_DEBUG_KERNEL_DIR:-} ;;
+	*) env=${FSV_LTS_KERNEL_DIR:-} ;;
+	esac
 	top=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null || true)
-	for d in ${FSV_DEBUG_KERNEL_DIR:-} ${top:+$top/../shared/debug-kernel} "$FSV_CACHE/debug-kernel"; do
+	for d in $env ${top:+$top/../shared/$sub} "$FSV_CACHE/$sub"; do
 		if compgen -G "$d/linux-image-*.deb" >/dev/null; then
 			(cd "$d" && pwd)
 			return 0
@@ -229,31 +252,38 @@ fsv_debug_debs_dir() {
 	return 1
 }
 
-fsv_fetch_debug() {
-	local src img krel kdir
-	src=$(fsv_debug_debs_dir) || return 3
+# fsv_local_missing ALIAS: why ALIAS cannot be had, for a SKIP line.
+fsv_local_missing() {
+	local sub
+	sub=$(fsv_local_dir_of "$1")
+	echo "no $1 kernel: neither ../shared/$sub nor \$FSV_CACHE/$sub has its packages; build it with 'make $sub'"
+}
+
+fsv_fetch_local() {
+	local alias=$1 src img krel kdir
+	src=$(fsv_local_debs_dir "$alias") || return 3
 	img=$(find "$src" -maxdepth 1 -name 'linux-image-*.deb' ! -name '*-dbg_*' | sort -V | tail -n1)
 	krel=$(dpkg-deb -f "$img" Package)
 	krel=${krel#linux-image-}
 	kdir=$FSV_CACHE/kernels/$krel
 	if [ ! -e "$kdir/root/.complete" ] || [ "$img" -nt "$kdir/root/.complete" ]; then
-		fsv_log "extracting debug kernel $krel from $src"
+		fsv_log "extracting $alias kernel $krel from $src"
 		rm -rf "$kdir/debs"
 		mkdir -p "$kdir/debs"
 		cp "$img" "$src"/linux-headers-"$krel"_*.deb "$kdir/debs/"
 		fsv_extract "$kdir" "$krel"
 	fi
-	echo "$krel" >"$FSV_CACHE/kernels/debug.krel"
+	echo "$krel" >"$FSV_CACHE/kernels/$alias.krel"
 }
 
 # fsv_fetch ALIAS: make the kernel available; prints its release.
-# Returns 3 when the debug kernel is not available.
+# Returns 3 when a locally built kernel (debug, 5.15) is not available.
 fsv_fetch() {
 	local alias=$1 rc=0
 	case $alias in
-	debug) fsv_lock kernel-debug fsv_fetch_debug || rc=$? ;;
+	debug | 5.15) fsv_lock "kernel-$alias" fsv_fetch_local "$alias" || rc=$? ;;
 	*)
-		fsv_suite_of "$alias" >/dev/null || fsv_die "unknown kernel '$alias' (5.10 6.1 6.12 sid debug)"
+		fsv_suite_of "$alias" >/dev/null || fsv_die "unknown kernel '$alias' (5.10 5.15 6.1 6.12 sid debug)"
 		fsv_lock "kernel-$alias" fsv_fetch_debian "$alias" || rc=$?
 		;;
 	esac
@@ -314,8 +344,10 @@ fsv_chroot_make() {
 }
 
 # fsv_build_module ALIAS KREL SRCDIR OUTDIR [MAKEARGS...]
-# Builds the out-of-tree module in SRCDIR (Kbuild or Makefile with KDIR=)
-# against KREL's headers; copies the resulting *.ko into OUTDIR.
+# Builds the out-of-tree module in SRCDIR against KREL's headers the way the
+# kernel documents it (make -C <headers> M=<dir> modules: Kbuild, not
+# SRCDIR's Makefile, runs everything, the feature probes included); copies
+# the resulting *.ko, and conftest.h where the build made one, into OUTDIR.
 # The module source is copied; the tree is never written to.
 fsv_build_module() {
 	local alias=$1 krel=$2 src=$3 out=$4; shift 4
@@ -336,9 +368,9 @@ fsv_build_module() {
 		# shellcheck disable=SC2016
 		unshare --mount --propagation private -- sh -c \
 			'mount -t proc proc "$1/proc" && exec chroot "$@"' sh "$c" \
-			make -C "${b#"$c"}" -j"${FSV_JOBS:-2}" \
-			KDIR="/usr/src/linux-headers-$krel" "$@" || rc=$?
-		find "$b" -name '*.ko' -exec cp {} "$out/" \;
+			make -C "/usr/src/linux-headers-$krel" M="${b#"$c"}" -j"${FSV_JOBS:-2}" \
+			"$@" modules || rc=$?
+		find "$b" \( -name '*.ko' -o -name conftest.h \) -exec cp {} "$out/" \;
 		rm -rf "$b"
 		return "$rc"
 	fi
@@ -353,6 +385,6 @@ fsv_build_module() {
 			set -- CC=gcc "$@"
 		fi
 	fi
-	make -C "$tmp" -j"${FSV_JOBS:-2}" KDIR="$(fsv_headers "$krel")" "$@" || return
-	find "$tmp" -name '*.ko' -exec cp {} "$out/" \;
+	make -C "$(fsv_headers "$krel")" M="$tmp" -j"${FSV_JOBS:-2}" "$@" modules || return
+	find "$tmp" \( -name '*.ko' -o -name conftest.h \) -exec cp {} "$out/" \;
 }

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VFIO registration through struct vfio_device (FSV_VFIO_ALLOC, 6.1+, and
+ * FSV_VFIO_INIT, 5.13 to 6.0): the operations of vfio.c behind the
+ * vfio_device_ops the core calls. compat.h hides how the device is
+ * allocated and freed and which registration call this kernel has.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "vfio.h"
+
+#if FSV_VFIO_API == FSV_VFIO_ALLOC || FSV_VFIO_API == FSV_VFIO_INIT
+
+static struct fsv_vfio *to_fsv_vfio(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct fsv_vfio, vdev);
+}
+
+static long fsv_vfio_vdev_ioctl(struct vfio_device *vdev, unsigned int cmd,
+				unsigned long arg)
+{
+	return fsv_vfio_ioctl(to_fsv_vfio(vdev), cmd, arg);
+}
+
+static ssize_t fsv_vfio_vdev_read(struct vfio_device *vdev, char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	return fsv_vfio_read(to_fsv_vfio(vdev), buf, count, ppos);
+}
+
+static ssize_t fsv_vfio_vdev_write(struct vfio_device *vdev,
+				   const char __user *buf, size_t count,
+				   loff_t *ppos)
+{
+	return fsv_vfio_write(to_fsv_vfio(vdev));
+}
+
+static int fsv_vfio_vdev_mmap(struct vfio_device *vdev,
+			      struct vm_area_struct *vma)
+{
+	return fsv_vfio_mmap(to_fsv_vfio(vdev));
+}
+
+#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
+static int fsv_vfio_vdev_region_info_caps(struct vfio_device *vdev,
+					  struct vfio_region_info *info,
+					  struct vfio_info_cap *caps)
+{
+	return fsv_vfio_region_info(to_fsv_vfio(vdev), info);
+}
+#endif
+
+#if FSV_VFIO_CORE_RELEASES
+static void fsv_vfio_vdev_release(struct vfio_device *vdev)
+{
+	fsv_vfio_device_released(vdev);
+	fsv_vfio_gone();
+}
+#endif
+
+#ifndef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
+static int fsv_vfio_vdev_open(struct vfio_device *vdev)
+{
+	return try_module_get(THIS_MODULE) ? 0 : -ENODEV;
+}
+
+static void fsv_vfio_vdev_close(struct vfio_device *vdev)
+{
+	module_put(THIS_MODULE);
+}
+#endif
+
+static const struct vfio_device_ops fsv_vfio_ops = {
+	.name = "fake-sriov-vgpu",
+	FSV_VFIO_OPEN_OPS(fsv_vfio_vdev_open, fsv_vfio_vdev_close)
+#if FSV_VFIO_CORE_RELEASES
+	.release = fsv_vfio_vdev_release,
+#endif
+	.read = fsv_vfio_vdev_read,
+	.write = fsv_vfio_vdev_write,
+	.ioctl = fsv_vfio_vdev_ioctl,
+	.mmap = fsv_vfio_vdev_mmap,
+#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
+	.get_region_info_caps = fsv_vfio_vdev_region_info_caps,
+#endif
+#ifdef FSV_HAVE_VFIO_IOMMUFD_OPS
+	.bind_iommufd = vfio_iommufd_emulated_bind,
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+#endif
+#ifdef FSV_HAVE_VFIO_DETACH_IOAS
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+#endif
+};
+
+/* Drops the device; with FSV_VFIO_CORE_RELEASES the core's .release ends it. */
+static void fsv_vfio_put(struct fsv_vfio *fv)
+{
+	fsv_vfio_put_device(&fv->vdev);
+	if (!FSV_VFIO_CORE_RELEASES)
+		fsv_vfio_gone();
+}
+
+int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
+{
+	struct fsv_vfio *fv;
+	int ret;
+
+	if (fsv_opts.vfio_mode == FSV_VFIO_OFF)
+		return 0;
+
+	fv = fsv_vfio_alloc_device(fsv_vfio, vdev, &pdev->dev, &fsv_vfio_ops);
+	if (IS_ERR(fv))
+		return PTR_ERR(fv);
+	fsv_vfio_born();
+	fv->vf = vf;
+	fv->pdev = pdev;
+
+	/*
+	 * With an emulated IOMMU, VFIO gives the function a group of its own;
+	 * otherwise it registers the function in the group it has.
+	 */
+	if (FSV_VFIO_EMULATED_IOMMU)
+		fsv_vf_group_detach(vf, pdev);
+	ret = fsv_vfio_register_dev(&fv->vdev);
+	if (ret) {
+		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
+		if (FSV_VFIO_EMULATED_IOMMU && fsv_vf_group_attach(vf, pdev))
+			pci_err(pdev, "lost its IOMMU group\n");
+		fsv_vfio_put(fv);
+		return ret;
+	}
+	vf->vfio = fv;
+	return 0;
+}
+
+void fsv_vfio_unregister(struct fsv_vf *vf)
+{
+	struct fsv_vfio *fv = vf->vfio;
+
+	if (!fv)
+		return;
+	/* Waits until user space has closed the device. */
+	vfio_unregister_group_dev(&fv->vdev);
+	vf->vfio = NULL;
+	if (FSV_VFIO_EMULATED_IOMMU && fsv_vf_group_attach(vf, fv->pdev))
+		pci_err(fv->pdev, "lost its IOMMU group\n");
+	fsv_vfio_put(fv);
+}
+#endif
