@@ -3,7 +3,8 @@
 #
 # The end-to-end part of tests/packaging/run (sourced; uses its variables).
 # One scratch tree, $work/root, unpacked from the cached image, goes through:
-# apt install -> headers missing -> failing build -> new kernel -> upgrade ->
+# apt install -> headers missing -> failing build -> new kernel -> 5.15 LTS
+# kernel -> upgrade ->
 # boot under QEMU -> remove -> purge -> rpm install -> rpm upgrade -> rpm erase.
 
 readonly E2E_NUM_VFS=5 E2E_VGPU_TYPE=256
@@ -115,6 +116,20 @@ deb_new_kernel() {
 	dkms_only "$version" "${kernels[@]}"
 }
 
+# The 5.15 LTS kernel's image and headers (bindeb-pkg .debs, not Debian's):
+# the image's postinst runs /etc/kernel/postinst.d/dkms, which builds ours.
+deb_lts_kernel() {
+	local lts
+	lts=$(dpkg-deb -f "$(find "$lts_debs" -maxdepth 1 -name 'linux-image-*.deb' ! -name '*-dbg_*' | sort -V | tail -n1)" Package) || return 1
+	lts=${lts#linux-image-}
+	mkdir -p "$root/var/cache/fsv/lts" &&
+		cp "$lts_debs"/linux-image-"$lts"_*.deb "$lts_debs"/linux-headers-"$lts"_*.deb "$root/var/cache/fsv/lts/" || return 1
+	R 'dpkg -i /var/cache/fsv/lts/linux-headers-*.deb /var/cache/fsv/lts/linux-image-*.deb' || return 1
+	rm -rf "$root/var/cache/fsv/lts"
+	kernels+=("$lts")
+	dkms_only "$version" "${kernels[@]}"
+}
+
 deb_upgrade() {
 	R "apt-get install -y -q /var/cache/fsv/pkgs-$version2/fake-sriov-vgpu*.deb" || return 1
 	dkms_only "$version2" "${kernels[@]}"
@@ -189,7 +204,7 @@ rpm_erase() {
 }
 
 e2e_main() {
-	local t0=$SECONDS image krel root cloud i kernels=()
+	local t0=$SECONDS image krel root cloud i kernels=() lts_debs=
 	local full=${FSV_PKG_FULL:-0}
 	if [ "$full" != 1 ] && ! "$here/build-image" --print >/dev/null; then
 		skip_e2e "the system image is not cached yet; make check-packages-full (FSV_PKG_FULL=1 tests/packaging/run) builds it (about 11 min)"
@@ -201,10 +216,12 @@ e2e_main() {
 		return 0
 	fi
 	diag "image ready ($krel, second kernel $cloud) in $((SECONDS - t0)) s"
-	local steps=(deb_install deb_no_headers deb_failing_build deb_new_kernel deb_upgrade
+	local steps=(deb_install deb_no_headers deb_failing_build deb_new_kernel deb_lts_kernel deb_upgrade
 		boot_guest deb_remove deb_purge rpm_install rpm_upgrade rpm_erase)
-	# make check runs the core (3 DKMS builds + 1 boot); FSV_PKG_FULL=1 adds
-	# the second kernel and the rpm upgrade (5 more builds).
+	# make check runs the core (6 DKMS builds, 2 of them for the 5.15 LTS
+	# kernel, + 1 boot); FSV_PKG_FULL=1 adds the missing-headers step, the
+	# second kernel and the rpm upgrade (each later step then also builds for
+	# the second kernel).
 	local full_only=" deb_no_headers deb_new_kernel rpm_upgrade "
 	local failed_at=
 	for i in "${!steps[@]}"; do
@@ -225,6 +242,10 @@ e2e_main() {
 				skip "${e2e_names[$i]}" "missing $miss (scripts/install-deps)"
 				continue
 			fi
+		fi
+		if [ "$s" = deb_lts_kernel ] && ! lts_debs=$(fsv_local_debs_dir 5.15); then
+			skip "${e2e_names[$i]}" "$(fsv_local_missing 5.15)"
+			continue
 		fi
 		if [ "$s" = rpm_install ] && ! have rpm; then
 			skip "${e2e_names[$i]}" "rpm not installed"
