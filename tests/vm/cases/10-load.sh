@@ -9,7 +9,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 30
+ktap_plan 32
 ngroups() { ls /sys/kernel/iommu_groups | wc -l; }
 groups_before=$(ngroups)
 

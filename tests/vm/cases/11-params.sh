@@ -10,7 +10,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 47
+ktap_plan 42
 P=/sys/module/fake_sriov_vgpu/parameters
 
 # bad_load NAME MESSAGE PARAM...: the load fails and logs MESSAGE.

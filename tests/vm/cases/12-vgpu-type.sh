@@ -9,7 +9,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 27
+ktap_plan 26
 N=$SYSPCI/0001:00:00.0/nvidia
 
 fsv_load num_vfs=1 vgpu_type=0

@@ -10,7 +10,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 41
+ktap_plan 42
 fsv_load num_vfs=2
 C=$FSV_CFS
 

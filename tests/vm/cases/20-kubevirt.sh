@@ -10,7 +10,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 30
+ktap_plan 23
 SEL=10de:1eb8
 VALIDATE=$(command -v fakesriov-validate || true)
 

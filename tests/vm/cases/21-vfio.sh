@@ -10,7 +10,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 16
+ktap_plan 17
 WALK=/usr/libexec/fsv/vfio-walk
 iters=100
 [ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && iters=20

@@ -4,7 +4,8 @@
 # A case sources this file, prints a plan, one result line per subtest, and
 # ends with `ktap_finish` (exit 0 all passed, 1 some failed, 4 all skipped).
 #
-#   ktap_plan N                 print the plan "1..N"
+#   ktap_plan N                 print the plan "1..N" (the runner and
+#                               ktap_finish fail a case with another count)
 #   ok NAME                     print "ok N NAME"
 #   not_ok NAME [REASON]        print "not ok N NAME # REASON"
 #   skip NAME REASON            print "ok N NAME # SKIP REASON"
@@ -34,7 +35,11 @@ echo "KTAP version 1"
 
 diag() { echo "# $*"; }
 
-ktap_plan() { echo "1..$1"; }
+# The runner fails a case whose number of results differs from its plan.
+ktap_plan() {
+	KTAP_PLAN=$1
+	echo "1..$1"
+}
 
 ok() {
 	KTAP_N=$((KTAP_N + 1))
@@ -133,6 +138,10 @@ dmesg_since() {
 
 ktap_finish() {
 	diag "passed $KTAP_PASSED failed $KTAP_FAILED skipped $KTAP_SKIPPED"
+	if [ "${KTAP_PLAN:-}" != "$KTAP_N" ]; then
+		diag "plan 1..${KTAP_PLAN:-(none)} but $KTAP_N results"
+		exit 1
+	fi
 	[ "$KTAP_FAILED" -gt 0 ] && exit 1
 	[ "$KTAP_PASSED" -eq 0 ] && [ "$KTAP_SKIPPED" -gt 0 ] && exit 4
 	exit 0

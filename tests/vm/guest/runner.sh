@@ -79,6 +79,18 @@ for c in $FSV_CASES; do
 	if [ "$status" != fail ] && grep -q '^not ok ' /tmp/out; then
 		status=fail reason="subtest failed: $(grep -m1 '^not ok ' /tmp/out)"
 	fi
+	# The plan is a promise: a case that printed fewer (or more) results
+	# than it declared stopped half-way, or miscounts; either fails it.
+	if [ "$status" != fail ]; then
+		plans=$(grep -c '^1\.\.[0-9]' /tmp/out)
+		plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' /tmp/out | head -n1)
+		results=$(grep -cE '^(ok|not ok) [0-9]+' /tmp/out)
+		if [ "$plans" != 1 ]; then
+			status=fail reason="$plans KTAP plan lines (one is required)"
+		elif [ "$plan" != "$results" ]; then
+			status=fail reason="plan 1..$plan but $results results: the case stopped early or miscounts"
+		fi
+	fi
 	if ! unload_all >/tmp/unload.out 2>&1; then
 		status=fail reason="module unload failed: $(head -n1 /tmp/unload.out)"
 		cat /tmp/unload.out
