@@ -144,6 +144,7 @@ done
 } > "$tmp/Kbuild"
 
 # -k: a probe that does not compile is an answer, not an error.
+# shellcheck disable=SC2086 # $objs is a list of make targets
 kmake "$tmp" -k $objs > "$tmp/log" 2>&1 || true
 
 {

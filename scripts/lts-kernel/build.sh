@@ -40,8 +40,10 @@ else
 	tar -C "$work" -xf "$tarball"
 	src=$work/linux-$ver
 fi
-[ -f "$src/Makefile" ] && grep -q "^SUBLEVEL = ${ver##*.}\$" "$src/Makefile" ||
-	{ echo "$src is not a linux-$ver tree" >&2; exit 1; }
+if [ ! -f "$src/Makefile" ] || ! grep -q "^SUBLEVEL = ${ver##*.}\$" "$src/Makefile"; then
+	echo "$src is not a linux-$ver tree" >&2
+	exit 1
+fi
 
 cd "$src"
 make -s x86_64_defconfig

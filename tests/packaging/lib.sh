@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# shellcheck shell=bash disable=SC2016
+# shellcheck shell=bash
 #
 # Helpers for tests/packaging/run: KTAP output and running commands inside a
 # Debian system tree (a chroot in a private mount namespace: nothing leaks to
@@ -66,6 +66,7 @@ in_root() {
 host_in_ns() {
 	local root=$1
 	shift
+	# shellcheck disable=SC2016 # the script is expanded by bash -c, not here
 	unshare --mount --fork --propagation private -- bash -c '
 		set -e
 		r=$1; shift

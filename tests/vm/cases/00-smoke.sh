@@ -3,7 +3,7 @@
 #
 # Smoke test of the VM harness: the guest booted, the module is installed
 # where modprobe finds it, loads with no VFs and unloads again.
-# shellcheck disable=SC1091
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
 
 ktap_plan 5

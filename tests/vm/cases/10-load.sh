@@ -4,30 +4,30 @@
 # Default load: the seed's "Verify PCI Devices" step and everything a PCI
 # discovery tool sees of a VF (sysfs, lspci -vvv, udev, /proc/iomem), then
 # rmmod leaves nothing behind.
-# Guest paths and values have no blanks or globs: words are split on purpose.
-# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116,SC2046
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
 ktap_plan 32
-ngroups() { ls /sys/kernel/iommu_groups | wc -l; }
+ngroups() { find /sys/kernel/iommu_groups -mindepth 1 -maxdepth 1 | wc -l; }
 groups_before=$(ngroups)
 
 check "modprobe with defaults" fsv_load
 assert_eq "4 VFs at the seed addresses" \
 	"0001:00:00.0 0001:00:01.0 0001:00:02.0 0001:00:03.0" "$(fsv_vfs | xargs)"
 D=$SYSPCI/0001:00:00.0
-assert_eq "vendor" 0x10de "$(cat $D/vendor)"
-assert_eq "device" 0x1eb8 "$(cat $D/device)"
-assert_eq "class" 0x030000 "$(cat $D/class)"
-assert_eq "subsystem" "0x10de 0x12a2" "$(cat $D/subsystem_vendor $D/subsystem_device | xargs)"
+assert_eq "vendor" 0x10de "$(cat "$D"/vendor)"
+assert_eq "device" 0x1eb8 "$(cat "$D"/device)"
+assert_eq "class" 0x030000 "$(cat "$D"/class)"
+assert_eq "subsystem" "0x10de 0x12a2" "$(cat "$D"/subsystem_vendor "$D"/subsystem_device | xargs)"
 assert_eq "driver" nvidia "$(drv_of 0001:00:00.0)"
-assert_eq "current_vgpu_type" 256 "$(cat $D/nvidia/current_vgpu_type)"
+assert_eq "current_vgpu_type" 256 "$(cat "$D"/nvidia/current_vgpu_type)"
 assert_eq "nvidia/ modes" "-r--r--r-- -rw-r--r--" \
-	"$(ls -l $D/nvidia | awk 'NR > 1 { print $1 }' | xargs)"
-assert_eq "numa_node" -1 "$(cat $D/numa_node)"
-assert_eq "no sriov_totalvfs, no virtfn" "" "$(ls $D | grep -E '^(sriov_|virtfn|physfn)')"
-assert_eq "4 KiB config space" 4096 "$(wc -c <$D/config | tr -d ' ')"
+	"$(stat -c %A "$D"/nvidia/* | xargs)"
+assert_eq "numa_node" -1 "$(cat "$D"/numa_node)"
+assert_eq "no sriov_totalvfs, no virtfn" "" "$(entries "$D" | tr ' ' '\n' | grep -E '^(sriov_|virtfn|physfn)')"
+assert_eq "4 KiB config space" 4096 "$(wc -c <"$D"/config | tr -d ' ')"
 
 # Every VF has a group of its own, with its VFIO node.
 groups=$(for v in $(fsv_vfs); do group_of "$v"; done | sort -u | wc -l)
@@ -37,8 +37,8 @@ assert_eq "4 distinct IOMMU groups" 4 "$groups"
 sizes=$(n=0; while read -r s e _; do
 	case $n in 0|2|4) printf '%d ' $((e - s + 1)) ;; esac
 	n=$((n + 1))
-done <$D/resource)
-assert_eq "BAR sizes (0, 2, 4)" "16777216 268435456 33554432" "$(echo $sizes)"
+done <"$D"/resource)
+assert_eq "BAR sizes (0, 2, 4)" "16777216 268435456 33554432" "${sizes% }"
 if grep -q "fake-sriov-vgpu 0001" /proc/iomem; then
 	ok "MMIO window in /proc/iomem"
 else
@@ -85,7 +85,7 @@ P=/sys/module/fake_sriov_vgpu/parameters
 assert_eq "parameters show the effective values" "4 256 t4 1 N nvidia" \
 	"$(cat $P/num_vfs $P/vgpu_type $P/profile $P/domain $P/strict $P/driver_name | xargs)"
 assert_eq "configfs lists the load-time VFs" "load-00.0 load-01.0 load-02.0 load-03.0" \
-	"$(echo $(ls $FSV_CFS))"
+	"$(entries "$FSV_CFS")"
 
 check "rmmod" rmmod fake_sriov_vgpu
 assert_eq "no functions left" 0 "$(fsv_count)"

@@ -5,9 +5,9 @@
 # with EINVAL (or EEXIST for a taken domain) and a message naming the
 # parameter, and leave nothing half-created.
 # budget: 200
-# Guest paths and values have no blanks or globs: words are split on purpose.
-# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
 ktap_plan 42
@@ -53,8 +53,7 @@ fsv_unload
 good_load "num_vfs=2" "00.0 01.0" num_vfs=2
 fsv_unload
 if full_scale; then
-	# shellcheck disable=SC2046 # the inner list is split into words on purpose
-	good_load "num_vfs=33 wraps to function 1" "$(echo 00.0 00.1 $(i=1; while [ $i -lt 32 ]; do printf '%02x.0 ' $i; i=$((i + 1)); done))" num_vfs=33
+	good_load "num_vfs=33 wraps to function 1" "$(printf '00.0 00.1'; i=1; while [ $i -lt 32 ]; do printf ' %02x.0' $i; i=$((i + 1)); done)" num_vfs=33
 	fsv_unload
 	if fsv_load num_vfs=256; then
 		assert_eq "num_vfs=256 fills the bus" 256 "$(fsv_count)"
@@ -95,15 +94,15 @@ bad_load "vfs= and num_vfs disagree" "conflicts with vfs=" num_vfs=3 vfs=256,0
 good_load "profile=l40s" "00.0" num_vfs=1 profile=l40s vgpu_type=1145
 V=$SYSPCI/0001:00:00.0
 assert_eq "l40s IDs and class" "0x26b9 0x1851 0x030200" \
-	"$(cat $V/device $V/subsystem_device $V/class | xargs)"
-assert_eq "l40s catalogue (type set: header only)" "ID    : vGPU Name" "$(cat $V/nvidia/creatable_vgpu_types)"
+	"$(cat "$V"/device "$V"/subsystem_device "$V"/class | xargs)"
+assert_eq "l40s catalogue (type set: header only)" "ID    : vGPU Name" "$(cat "$V"/nvidia/creatable_vgpu_types)"
 fsv_unload
 bad_load "profile=bogus fails" "profile=bogus: unknown profile; allowed: t4, a10" profile=bogus
 
 good_load "domain=0x0002" "" num_vfs=0 domain=0x0002
 fsv_unload
 if fsv_load num_vfs=1 domain=0x0002; then
-	assert_eq "VF in domain 0002" "0002:00:00.0" "$(fsv_vfs 0002)"
+	assert_eq "VF in domain 0002" "0002:00:00.0" "$(fsv_vfs_in 0002)"
 	fsv_unload
 else
 	not_ok "VF in domain 0002"

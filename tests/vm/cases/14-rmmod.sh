@@ -6,9 +6,9 @@
 # through configfs and disabled), and 100 load/unload cycles that leave
 # nothing behind.
 # budget: 240
-# Guest paths and values have no blanks or globs: words are split on purpose.
-# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
 ktap_plan 14
@@ -16,11 +16,11 @@ ktap_plan 14
 snapshot() {
 	{
 		fsv_vfs
-		ls /sys/kernel/iommu_groups | wc -l
+		find /sys/kernel/iommu_groups -mindepth 1 -maxdepth 1 | wc -l
 		ls /dev/vfio
 		grep -c fake-sriov-vgpu /proc/iomem
 		ls /sys/bus/pci/drivers
-		[ -d $FSV_CFS ] && echo configfs
+		[ -d "$FSV_CFS" ] && echo configfs
 	} 2>/dev/null | xargs
 }
 # Baseline with the module's dependencies (vfio: /dev/vfio/vfio) loaded.
@@ -34,8 +34,8 @@ check "rmmod with VFs bound to nvidia" rmmod fake_sriov_vgpu
 left_nothing "bound"
 
 fsv_load
-for v in $(fsv_vfs); do wr $SYSPCI/$v/driver/unbind "$v"; done
-assert_eq "all unbound" "- - - -" "$(for v in $(fsv_vfs); do drv_of $v; done | xargs)"
+for v in $(fsv_vfs); do wr "$SYSPCI"/"$v"/driver/unbind "$v"; done
+assert_eq "all unbound" "- - - -" "$(for v in $(fsv_vfs); do drv_of "$v"; done | xargs)"
 check "rmmod with VFs unbound" rmmod fake_sriov_vgpu
 left_nothing "unbound"
 
@@ -45,8 +45,8 @@ left_nothing "unbound"
 fsv_load
 modprobe pci-stub 2>/dev/null
 V=0001:00:01.0
-wr $SYSPCI/$V/driver/unbind $V
-wr $SYSPCI/$V/driver_override pci-stub
+wr "$SYSPCI"/$V/driver/unbind $V
+wr "$SYSPCI"/$V/driver_override pci-stub
 wr /sys/bus/pci/drivers/pci-stub/bind $V 2>/tmp/err || diag "pci-stub bind: $(cat /tmp/err)"
 assert_eq "driver_override: the VF is bound to pci-stub" pci-stub "$(drv_of $V)"
 check "rmmod with a VF bound to another driver (driver_override)" rmmod fake_sriov_vgpu
@@ -54,12 +54,12 @@ rmmod pci_stub 2>/dev/null
 left_nothing "driver_override"
 
 fsv_load
-wr $SYSPCI/0001:00:02.0/remove 1
+wr "$SYSPCI"/0001:00:02.0/remove 1
 check "rmmod after the PCI core removed a VF" rmmod fake_sriov_vgpu
 left_nothing "pci remove"
 
 fsv_load num_vfs=0
-mkdir $FSV_CFS/x && wr $FSV_CFS/x/enable 1 && wr $FSV_CFS/x/enable 0 && rmdir $FSV_CFS/x
+mkdir "$FSV_CFS"/x && wr "$FSV_CFS"/x/enable 1 && wr "$FSV_CFS"/x/enable 0 && rmdir "$FSV_CFS"/x
 check "rmmod after configfs create/remove" rmmod fake_sriov_vgpu
 left_nothing "configfs"
 

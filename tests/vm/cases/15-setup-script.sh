@@ -6,7 +6,7 @@
 # test table) and the commands added since (list, status contents, setup on a
 # loaded module, cleanup of VFs made every way).
 # budget: 150
-# shellcheck disable=SC1091
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
 
 S=/usr/sbin/setup-fake-sriov.sh

@@ -5,9 +5,9 @@
 # container, device fd, infos, config region == sysfs config); rmmod and
 # unbind with the device open; moving a VF to vfio-pci and back.
 # budget: 180
-# Guest paths and values have no blanks or globs: words are split on purpose.
-# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
 ktap_plan 17
@@ -23,7 +23,7 @@ modprobe vfio_iommu_type1 2>/dev/null
 reg=$(dmesg | sed -n 's/.*fake_sriov_vgpu: domain .* vfio=[a-z]* (\(.*\))$/\1/p' | tail -n 1)
 diag "VFIO registration: ${reg:-not in the kernel log}"
 cdev=0
-for e in $SYSPCI/0001:00:00.0/vfio-dev/*/dev; do [ -e "$e" ] && cdev=1; done
+for e in "$SYSPCI"/0001:00:00.0/vfio-dev/*/dev; do [ -e "$e" ] && cdev=1; done
 for v in $(fsv_vfs); do
 	out=$($WALK "$v" $iters 2>&1)
 	rc=$?
@@ -39,7 +39,7 @@ for v in $(fsv_vfs); do
 	esac
 done
 if [ $cdev = 1 ]; then
-	e=$(ls $SYSPCI/0001:00:00.0/vfio-dev)
+	e=$(ls "$SYSPCI"/0001:00:00.0/vfio-dev)
 	if [ -c "/dev/vfio/devices/$e" ]; then ok "vfio-dev/$e has /dev/vfio/devices/$e"; else not_ok "vfio-dev/$e has /dev/vfio/devices/$e"; fi
 else
 	skip "vfio-dev entry has its node" "no VFIO device cdev on this kernel"
@@ -83,9 +83,9 @@ assert_eq "still 4 VFs" 4 "$(fsv_count)"
 # Hand a VF to vfio-pci and back: works, or fails with a clear message.
 modprobe vfio-pci 2>/dev/null
 V=0001:00:02.0
-check "unbind from nvidia" wr $SYSPCI/$V/driver/unbind $V
+check "unbind from nvidia" wr "$SYSPCI"/$V/driver/unbind $V
 if [ "$(group_of $V)" != - ]; then ok "unbound VF keeps a group"; else not_ok "unbound VF keeps a group"; fi
-wr $SYSPCI/$V/driver_override vfio-pci
+wr "$SYSPCI"/$V/driver_override vfio-pci
 if wr /sys/bus/pci/drivers/vfio-pci/bind $V 2>/tmp/err; then
 	assert_eq "vfio-pci bound" vfio-pci "$(drv_of $V)"
 	g=$(group_of $V)
@@ -104,7 +104,7 @@ else
 	skip "KubeVirt accepts the vfio-pci VF" "vfio-pci did not bind"
 	skip "unbind from vfio-pci" "vfio-pci did not bind"
 fi
-wr $SYSPCI/$V/driver_override ""
+wr "$SYSPCI"/$V/driver_override ""
 check "back to nvidia" wr /sys/bus/pci/drivers/nvidia/bind $V
 g=$(group_of $V)
 if [ -e "$SYSPCI/$V/nvidia/current_vgpu_type" ] && [ -e "/dev/vfio/$g" ]; then

@@ -4,9 +4,9 @@
 # udev sees every attribute when its events fire: the iommu_group link at
 # "add", the nvidia/ group at "bind" (it comes with the driver).
 # budget: 60
-# Guest paths and values have no blanks or globs: words are split on purpose.
-# shellcheck disable=SC1091,SC2086,SC2012,SC2010,SC2116
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
 command -v udevadm >/dev/null || skip_all "no udevadm in the guest"
@@ -41,8 +41,8 @@ events() {
 }
 assert_eq "add events see iommu_group" 2 "$(events add FSV_GROUP_AT_ADD)"
 assert_eq "bind events see nvidia/" 2 "$(events bind FSV_NVIDIA_AT_BIND)"
-assert_eq "udev database has it" 1 "$(udevadm info $SYSPCI/0001:00:00.0 | grep -c 'FSV_NVIDIA_AT_BIND=1')"
-u=$(udevadm info $SYSPCI/0001:00:00.0)
+assert_eq "udev database has it" 1 "$(udevadm info "$SYSPCI"/0001:00:00.0 | grep -c 'FSV_NVIDIA_AT_BIND=1')"
+u=$(udevadm info "$SYSPCI"/0001:00:00.0)
 case $u in *"ID_VENDOR_FROM_DATABASE=NVIDIA Corporation"*) ok "hwdb vendor" ;; *) not_ok "hwdb vendor" ;; esac
 case $u in *"DRIVER=nvidia"*) ok "udev sees the driver" ;; *) not_ok "udev sees the driver" ;; esac
 rm -f /run/udev/rules.d/99-fsv-test.rules

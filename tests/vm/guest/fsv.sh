@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=sh
 #
 # /tests/fsv.sh: helpers for the module's guest test cases (busybox sh).
 # Source after /tests/lib.sh.
@@ -7,8 +8,10 @@
 #   fsv_load [PARAM=V...]    modprobe fake_sriov_vgpu with the parameters
 #   fsv_insmod [PARAM=V...]  insmod it (its dependencies loaded first)
 #   fsv_unload               unload it (and remove configfs items first)
-#   fsv_vfs [DOM]            addresses of the module's functions, one a line
-#   fsv_count [DOM]          how many there are
+#   fsv_vfs                  addresses of the module's functions, one a line
+#   fsv_vfs_in DOM           the same in domain DOM
+#   fsv_count                how many there are
+#   entries DIR              the names in DIR, sorted, on one line
 #   wr FILE VALUE            echo VALUE >FILE (busybox echo reports write errors)
 #   kv_discover SEL          devices KubeVirt v1.9 would advertise for the
 #                            vendor:device selector SEL ("addr group" lines)
@@ -43,14 +46,19 @@ fsv_unload() {
 	[ ! -d /sys/module/fake_sriov_vgpu ] || modprobe -r fake_sriov_vgpu
 }
 
-fsv_vfs() {
-	for _d in "$SYSPCI/${1:-$FSV_DOM}":*; do
+fsv_vfs_in() {
+	for _d in "$SYSPCI/$1":*; do
 		[ -e "$_d" ] && echo "${_d##*/}"
 	done
 	return 0
 }
 
-fsv_count() { fsv_vfs "$@" | wc -l | tr -d ' '; }
+fsv_vfs() { fsv_vfs_in "$FSV_DOM"; }
+
+fsv_count() { fsv_vfs | wc -l | tr -d ' '; }
+
+# entries DIR: the names in DIR, sorted, on one line.
+entries() { find "$1" -mindepth 1 -maxdepth 1 | sed 's|.*/||' | sort | xargs; }
 
 wr() { echo "$2" >"$1"; }
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=sh
 #
 # /tests/lib.sh: KTAP helpers for guest test cases (busybox sh).
 # A case sources this file, prints a plan, one result line per subtest, and
@@ -75,6 +76,7 @@ check() {
 		ok "$_name"
 	else
 		_rc=$?
+		# shellcheck disable=SC2001 # prefixes every line of a multi-line output
 		[ -n "$_out" ] && echo "$_out" | sed 's/^/# /'
 		not_ok "$_name" "exit $_rc: $*"
 	fi

@@ -9,7 +9,7 @@
 #   RESULT ok|fail|skip NAME [REASON]   one per case (+ "kmemleak", "boot log")
 #   OUT NAME LINE                       the case's own output, line by line
 #   DONE
-# shellcheck disable=SC1091
+# shellcheck source=/dev/null # written by tests/vm/run for each boot
 . /tests/env
 export KREL FSV_DEBUG_KERNEL FSV_SLOW FSV_STRESS
 KREL=$(uname -r)

@@ -4,7 +4,7 @@
 # Harness self-test case: loads whichever broken module was built
 # (broken_null or broken_leak) and unloads it. The case itself passes; the
 # harness must notice the Oops or the leak and fail.
-# shellcheck disable=SC1091
+# shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
 
 ktap_plan 1
