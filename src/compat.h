@@ -167,16 +167,27 @@ static inline void fsv_vfio_put_device(struct vfio_device *vdev)
 
 /*
  * 5.13 and 5.14 call .open/.release around every device fd and leave the
- * module reference to the driver; 5.15+ call .open_device/.close_device,
- * both optional, and hold the reference themselves.
+ * module reference to the driver; 5.15+ call .open_device/.close_device
+ * around the first and last, and hold the reference themselves.
  */
 #ifdef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
-#define FSV_VFIO_OPEN_OPS(open, close)
+#define FSV_VFIO_OPEN_OPS(open, close) .open_device = open, .close_device = close,
 #else
 #define FSV_VFIO_OPEN_OPS(open, close) .open = open, .release = close,
 #endif
 #else
 #define FSV_VFIO_EMULATED_IOMMU 0
 #endif /* FSV_VFIO_ALLOC || FSV_VFIO_INIT */
+
+/* eventfd_signal() lost its count argument in 6.8. */
+#include <linux/eventfd.h>
+static inline void fsv_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef FSV_HAVE_EVENTFD_SIGNAL_ONE_ARG
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
 
 #endif /* FSV_COMPAT_H */

@@ -99,6 +99,11 @@ struct vfio_device_ops fsv_probe_ops = { .open_device = NULL,
 	.close_device = NULL };
 C
 
+probe EVENTFD_SIGNAL_ONE_ARG <<'C'
+#include <linux/eventfd.h>
+void fsv_probe_fn(struct eventfd_ctx *c) { eventfd_signal(c); }
+C
+
 probe VFIO_ADD_GROUP_DEV <<'C'
 #include <linux/vfio.h>
 int (*fsv_probe_fn)(struct device *, const struct vfio_device_ops *,

@@ -46,9 +46,6 @@ static void cfg_reg(struct fsv_vf *vf, int where, int size, u32 val,
 	cfg_put(vf->w1cmask, where, size, w1cmask);
 }
 
-#define FSV_CAP_PM	0x60
-#define FSV_CAP_EXP	0x78
-
 static const int fsv_bar_reg[FSV_NUM_BARS] = {
 	PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_4,
 };
@@ -124,11 +121,20 @@ static void fsv_vf_init_config(struct fsv_vf *vf, u64 mmio_base)
 
 	/* Power management: D0/D3hot, no soft reset on D3hot->D0. */
 	cfg_reg(vf, FSV_CAP_PM + PCI_CAP_LIST_ID, 1, PCI_CAP_ID_PM, 0, 0);
-	cfg_reg(vf, FSV_CAP_PM + PCI_CAP_LIST_NEXT, 1, FSV_CAP_EXP, 0, 0);
+	cfg_reg(vf, FSV_CAP_PM + PCI_CAP_LIST_NEXT, 1, FSV_CAP_MSI, 0, 0);
 	cfg_reg(vf, FSV_CAP_PM + PCI_PM_PMC, 2, 3, 0, 0);
 	cfg_reg(vf, FSV_CAP_PM + PCI_PM_CTRL, 2, PCI_PM_CTRL_NO_SOFT_RESET,
 		PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE,
 		PCI_PM_CTRL_PME_STATUS);
+
+	/* MSI: one vector, 64-bit address, no per-vector masking. */
+	cfg_reg(vf, FSV_CAP_MSI + PCI_CAP_LIST_ID, 1, PCI_CAP_ID_MSI, 0, 0);
+	cfg_reg(vf, FSV_CAP_MSI + PCI_CAP_LIST_NEXT, 1, FSV_CAP_EXP, 0, 0);
+	cfg_reg(vf, FSV_CAP_MSI + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_64BIT,
+		PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 0);
+	cfg_reg(vf, FSV_CAP_MSI + PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffc, 0);
+	cfg_reg(vf, FSV_CAP_MSI + PCI_MSI_ADDRESS_HI, 4, 0, 0xffffffff, 0);
+	cfg_reg(vf, FSV_CAP_MSI + PCI_MSI_DATA_64, 2, 0, 0xffff, 0);
 
 	/* PCI Express v2 endpoint, Gen3 x16 link. */
 	cfg_reg(vf, FSV_CAP_EXP + PCI_CAP_LIST_ID, 1, PCI_CAP_ID_EXP, 0, 0);
@@ -393,8 +399,9 @@ static bool fsv_vf_type_creatable_locked(struct fsv_vf *vf, u32 type)
 
 /*
  * Lenient (default): any type, 0 clears, overwriting allowed.
- * Strict (NVIDIA's driver): clearing an unset type or replacing a set one is
- * -EPERM; a type this function cannot create now is -EIO.
+ * Strict (NVIDIA's driver): while a VFIO device (a VM) has the function open,
+ * -EBUSY; clearing an unset type or replacing a set one is -EPERM; a type
+ * this function cannot create now is -EIO.
  */
 int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict)
 {
@@ -402,7 +409,9 @@ int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict)
 
 	mutex_lock(&vf->fbus->type_lock);
 	if (strict) {
-		if (!type && !vf->vgpu_type)
+		if (vf->vfio_users)
+			ret = -EBUSY;	/* a VM has it: the type is fixed */
+		else if (!type && !vf->vgpu_type)
 			ret = -EPERM;
 		else if (type && vf->vgpu_type)
 			ret = -EPERM;
@@ -413,6 +422,21 @@ int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict)
 		vf->vgpu_type = type;
 	mutex_unlock(&vf->fbus->type_lock);
 	return ret;
+}
+
+/* VFIO opens and closes: strict mode fixes the type while a VM has it. */
+void fsv_vf_vfio_opened(struct fsv_vf *vf)
+{
+	mutex_lock(&vf->fbus->type_lock);
+	vf->vfio_users++;
+	mutex_unlock(&vf->fbus->type_lock);
+}
+
+void fsv_vf_vfio_closed(struct fsv_vf *vf)
+{
+	mutex_lock(&vf->fbus->type_lock);
+	vf->vfio_users--;
+	mutex_unlock(&vf->fbus->type_lock);
 }
 
 /* NVIDIA's creatable_vgpu_types format: a header, then "%-5d : %s" lines. */

@@ -31,6 +31,11 @@
 #define FSV_FUNC_MMIO_SIZE	SZ_512M
 #define FSV_MMIO_WINDOW_SIZE	((u64)FSV_MAX_FUNCS * FSV_FUNC_MMIO_SIZE)
 
+/* Capabilities in every function's config space. */
+#define FSV_CAP_PM		0x60
+#define FSV_CAP_MSI		0x68	/* 64-bit, one vector, no masking */
+#define FSV_CAP_EXP		0x78
+
 /* The address a VF numbered i gets when created at load time (the seed's). */
 #define FSV_SEED_DEVFN(i)	PCI_DEVFN((i) % 32, (i) / 32)
 
@@ -92,6 +97,7 @@ struct fsv_vf {
 	const struct fsv_profile *profile;
 	u8 devfn;
 	u32 vgpu_type;			/* under fbus->type_lock */
+	unsigned int vfio_users;	/* open VFIO devices; under type_lock */
 	struct iommu_group *group;	/* own group while not VFIO-registered */
 	struct fsv_vfio *vfio;		/* set while registered with VFIO */
 	/* Config space image and the mask of bits software may write. */
@@ -133,6 +139,8 @@ void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev);
 int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf);
 u32 fsv_vf_get_type(struct fsv_vf *vf);
 int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);
+void fsv_vf_vfio_opened(struct fsv_vf *vf);
+void fsv_vf_vfio_closed(struct fsv_vf *vf);
 
 /* driver.c */
 int fsv_driver_register(const char *name);

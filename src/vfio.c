@@ -5,18 +5,33 @@
  * it gets /dev/vfio/<group> (and vfio-dev/vfioN with /dev/vfio/devices/vfioN
  * where the kernel has the device cdev).
  *
- * This file: the device operations, one set for every kernel: device,
- * region and IRQ info, and reads of the config space region (the function's
- * own config space, as sysfs "config" shows). What a fake cannot do (BAR
- * access, mmap, interrupts, reset, config writes) fails with a clear errno.
+ * This file: the device operations, one set for every kernel, enough for
+ * QEMU's vfio-pci to start a VM with the function and for the guest to use
+ * it as a PCI device:
+ *  - the config space region: the function's own config space through its
+ *    write masks, except the BAR registers, which each opener gets a copy
+ *    of (sizing works; the host's BAR addresses never move);
+ *  - each BAR a region with FSV_BAR_BACKED bytes of RAM at its start
+ *    (mmap-able, a sparse-mmap capability says where), the rest reading as
+ *    zeroes and ignoring writes; allocated at the first open, freed at the
+ *    last close: memory is bounded per open function;
+ *  - no INTx, one MSI vector whose eventfd trigger is accepted, signalled on
+ *    request and released; VFIO_DEVICE_RESET.
+ * DMA needs nothing here: the function never pins user memory, so the
+ * type1 container accepts and drops the user's maps on its own.
  * Registration is per VFIO API (vfio.h): vfio_vdev.c, vfio_add.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/eventfd.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 
 #include "vfio.h"
@@ -40,7 +55,125 @@ void fsv_vfio_gone(void)
 		wake_up(&fsv_vfio_wq);
 }
 
-int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info)
+/* Region index <-> the profile's BARs (BAR0, BAR2, BAR4; each 64-bit). */
+static bool fsv_vfio_is_bar(struct fsv_vfio *fv, unsigned int index)
+{
+	return index <= VFIO_PCI_BAR5_REGION_INDEX && !(index & 1) &&
+	       pci_resource_len(fv->pdev, index);
+}
+
+static u64 fsv_vfio_backed(struct fsv_vfio *fv, unsigned int index)
+{
+	return min_t(u64, pci_resource_len(fv->pdev, index), FSV_BAR_BACKED);
+}
+
+/* Fresh contents: zeroes, and the function's ID at BAR0 offset 0. */
+static void fsv_vfio_reset_bars(struct fsv_vfio *fv)
+{
+	struct pci_dev *pdev = fv->pdev;
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < FSV_NUM_BARS; i++)
+		if (fv->bar_mem[i])
+			memset(fv->bar_mem[i], 0, fsv_vfio_backed(fv, 2 * i));
+	if (fv->bar_mem[0])
+		*(__le32 *)fv->bar_mem[0] =
+			cpu_to_le32(pdev->vendor | (u32)pdev->device << 16);
+	/* The BAR registers the user sees start as the function's own. */
+	raw_spin_lock_irqsave(&fv->vf->fbus->table_lock, flags);
+	memcpy(fv->vbar, &fv->vf->cfg[PCI_BASE_ADDRESS_0], sizeof(fv->vbar));
+	raw_spin_unlock_irqrestore(&fv->vf->fbus->table_lock, flags);
+}
+
+/*
+ * First open: the BARs get their RAM and the user a private view of the BAR
+ * registers. Counted, because 5.10 to 5.14 call it for every device fd.
+ */
+int fsv_vfio_open(struct fsv_vfio *fv)
+{
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&fv->lock);
+	if (fv->users++)
+		goto out;
+	for (i = 0; i < FSV_NUM_BARS; i++) {
+		if (!fsv_vfio_is_bar(fv, 2 * i))
+			continue;
+		fv->bar_mem[i] = vmalloc_user(fsv_vfio_backed(fv, 2 * i));
+		if (!fv->bar_mem[i]) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+	}
+	fsv_vfio_reset_bars(fv);
+	fsv_vf_vfio_opened(fv->vf);
+	goto out;
+
+err_free:
+	for (i = 0; i < FSV_NUM_BARS; i++) {
+		vfree(fv->bar_mem[i]);
+		fv->bar_mem[i] = NULL;
+	}
+	fv->users--;
+out:
+	mutex_unlock(&fv->lock);
+	return ret;
+}
+
+/* Last close: interrupts released, BAR memory freed. */
+void fsv_vfio_close(struct fsv_vfio *fv)
+{
+	unsigned int i;
+
+	mutex_lock(&fv->lock);
+	if (WARN_ON(!fv->users) || --fv->users)
+		goto out;
+	if (fv->msi_trigger) {
+		eventfd_ctx_put(fv->msi_trigger);
+		fv->msi_trigger = NULL;
+	}
+	for (i = 0; i < FSV_NUM_BARS; i++) {
+		vfree(fv->bar_mem[i]);
+		fv->bar_mem[i] = NULL;
+	}
+	fsv_vf_vfio_closed(fv->vf);
+out:
+	mutex_unlock(&fv->lock);
+}
+
+void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_vf *vf, struct pci_dev *pdev)
+{
+	fv->vf = vf;
+	fv->pdev = pdev;
+	mutex_init(&fv->lock);
+}
+
+/* The BARs' RAM as one mmap-able area each (the rest is trapped). */
+static int fsv_vfio_add_sparse_cap(struct fsv_vfio *fv,
+				   struct vfio_region_info *info,
+				   struct vfio_info_cap *caps)
+{
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	struct vfio_info_cap_header *header;
+	size_t size = struct_size(sparse, areas, 1);
+
+	header = vfio_info_cap_add(caps, size, VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+				   1);
+	if (IS_ERR(header))
+		return PTR_ERR(header);
+	sparse = container_of(header, struct vfio_region_info_cap_sparse_mmap,
+			      header);
+	sparse->nr_areas = 1;
+	sparse->areas[0].offset = 0;
+	sparse->areas[0].size = fsv_vfio_backed(fv, info->index);
+	info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
+	return 0;
+}
+
+int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info,
+			 struct vfio_info_cap *caps)
 {
 	struct pci_dev *pdev = fv->pdev;
 
@@ -49,19 +182,167 @@ int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info)
 	info->size = 0;
 	switch (info->index) {
 	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
-		/* Sized like the BAR; no access: there is no memory behind it. */
 		info->size = pci_resource_len(pdev, info->index);
-		break;
+		if (!fsv_vfio_is_bar(fv, info->index))
+			break;	/* the upper halves of the 64-bit BARs */
+		info->flags = VFIO_REGION_INFO_FLAG_READ |
+			      VFIO_REGION_INFO_FLAG_WRITE |
+			      VFIO_REGION_INFO_FLAG_MMAP;
+		return fsv_vfio_add_sparse_cap(fv, info, caps);
 	case VFIO_PCI_ROM_REGION_INDEX:
 		break;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		info->size = pdev->cfg_size;
-		info->flags = VFIO_REGION_INFO_FLAG_READ;
+		info->flags = VFIO_REGION_INFO_FLAG_READ |
+			      VFIO_REGION_INFO_FLAG_WRITE;
 		break;
 	default:
 		return -EINVAL;	/* no VGA region, no device-specific ones */
 	}
 	return 0;
+}
+
+static int fsv_vfio_get_region_info(struct fsv_vfio *fv, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
+	struct vfio_region_info info;
+	int ret;
+
+	if (copy_from_user(&info, uarg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	ret = fsv_vfio_region_info(fv, &info, &caps);
+	if (ret)
+		goto out;
+	info.cap_offset = 0;
+	if (caps.size) {
+		if (info.argsz < sizeof(info) + caps.size) {
+			/* Too small: say how much is needed, as vfio-pci does. */
+			info.argsz = sizeof(info) + caps.size;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (copy_to_user(uarg + sizeof(info), caps.buf,
+					 caps.size)) {
+				ret = -EFAULT;
+				goto out;
+			}
+			info.cap_offset = sizeof(info);
+		}
+	}
+	ret = copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+out:
+	kfree(caps.buf);
+	return ret;
+}
+
+/* Interrupts: no INTx pin (nothing could raise it), one MSI vector. */
+static unsigned int fsv_vfio_irq_count(unsigned int index)
+{
+	return index == VFIO_PCI_MSI_IRQ_INDEX ? 1 : 0;
+}
+
+/*
+ * MSI trigger: an eventfd (fd -1 releases it), or a test interrupt
+ * (DATA_NONE / DATA_BOOL) signalled on it. Count 0 disables.
+ */
+static int fsv_vfio_set_msi(struct fsv_vfio *fv, struct vfio_irq_set *hdr,
+			    const u8 *data)
+{
+	struct eventfd_ctx *ctx = NULL;
+	int ret = 0;
+
+	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) !=
+	    VFIO_IRQ_SET_ACTION_TRIGGER)
+		return -EINVAL;	/* MSI without per-vector masking */
+
+	mutex_lock(&fv->lock);
+	if (!hdr->count) {
+		if (fv->msi_trigger)
+			eventfd_ctx_put(fv->msi_trigger);
+		fv->msi_trigger = NULL;
+		goto out;
+	}
+	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
+	case VFIO_IRQ_SET_DATA_EVENTFD: {
+		s32 fd = *(const s32 *)data;
+
+		if (fd >= 0) {
+			ctx = eventfd_ctx_fdget(fd);
+			if (IS_ERR(ctx)) {
+				ret = PTR_ERR(ctx);
+				goto out;
+			}
+		}
+		if (fv->msi_trigger)
+			eventfd_ctx_put(fv->msi_trigger);
+		fv->msi_trigger = ctx;
+		break;
+	}
+	case VFIO_IRQ_SET_DATA_BOOL:
+		if (!*data)
+			break;
+		fallthrough;
+	case VFIO_IRQ_SET_DATA_NONE:
+		if (fv->msi_trigger)
+			fsv_eventfd_signal(fv->msi_trigger);
+		break;
+	}
+out:
+	mutex_unlock(&fv->lock);
+	return ret;
+}
+
+static int fsv_vfio_set_irqs(struct fsv_vfio *fv, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	size_t data_size = 0;
+	u8 *data = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, uarg, minsz))
+		return -EFAULT;
+	if (hdr.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	ret = vfio_set_irqs_validate_and_prepare(&hdr,
+						 fsv_vfio_irq_count(hdr.index),
+						 VFIO_PCI_NUM_IRQS, &data_size);
+	if (ret)
+		return ret;
+	if (hdr.index != VFIO_PCI_MSI_IRQ_INDEX)
+		return -EINVAL;	/* validated above: only a count of 0 gets here */
+	if (data_size) {
+		data = memdup_user(uarg + minsz, data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+	ret = fsv_vfio_set_msi(fv, &hdr, data);
+	kfree(data);
+	return ret;
+}
+
+/*
+ * Reset: BAR contents and the user's BAR registers as at open; memory
+ * decoding, bus mastering and MSI off. The eventfds stay (as vfio-pci's).
+ */
+static int fsv_vfio_reset(struct fsv_vfio *fv)
+{
+	u16 cmd;
+	int ret;
+
+	mutex_lock(&fv->lock);
+	fsv_vfio_reset_bars(fv);
+	mutex_unlock(&fv->lock);
+	ret = pci_user_read_config_word(fv->pdev, PCI_COMMAND, &cmd);
+	if (!ret)
+		ret = pci_user_write_config_word(fv->pdev, PCI_COMMAND,
+			cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+	if (!ret)
+		ret = pci_user_write_config_word(fv->pdev,
+						 FSV_CAP_MSI + PCI_MSI_FLAGS, 0);
+	return ret ? -EIO : 0;
 }
 
 long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg)
@@ -78,27 +359,13 @@ long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		if (info.argsz < minsz)
 			return -EINVAL;
-		info.flags = VFIO_DEVICE_FLAGS_PCI;
+		info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
 		info.num_regions = VFIO_PCI_NUM_REGIONS;
 		info.num_irqs = VFIO_PCI_NUM_IRQS;
 		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 	}
-	case VFIO_DEVICE_GET_REGION_INFO: {
-		struct vfio_region_info info;
-		unsigned long minsz = offsetofend(struct vfio_region_info,
-						  offset);
-		int ret;
-
-		if (copy_from_user(&info, uarg, minsz))
-			return -EFAULT;
-		if (info.argsz < minsz)
-			return -EINVAL;
-		ret = fsv_vfio_region_info(fv, &info);
-		if (ret)
-			return ret;
-		info.cap_offset = 0;
-		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
-	}
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return fsv_vfio_get_region_info(fv, uarg);
 	case VFIO_DEVICE_GET_IRQ_INFO: {
 		struct vfio_irq_info info;
 		unsigned long minsz = offsetofend(struct vfio_irq_info, count);
@@ -107,76 +374,172 @@ long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
 			return -EINVAL;
-		/* No INTx pin, no MSI/MSI-X capability: nothing to signal. */
 		info.flags = VFIO_IRQ_INFO_EVENTFD;
-		info.count = 0;
+		if (info.index == VFIO_PCI_MSI_IRQ_INDEX)
+			info.flags |= VFIO_IRQ_INFO_NORESIZE;
+		info.count = fsv_vfio_irq_count(info.index);
 		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_DEVICE_SET_IRQS:
-		return -EINVAL;	/* every IRQ index has count 0 */
+		return fsv_vfio_set_irqs(fv, uarg);
 	case VFIO_DEVICE_RESET:
-		return -EINVAL;	/* VFIO_DEVICE_FLAGS_RESET is not offered */
+		return fsv_vfio_reset(fv);
 	}
 	return -ENOTTY;
 }
 
-/* Reads the config space region with the PCI core's user accessors. */
-ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf, size_t count,
-		      loff_t *ppos)
+/*
+ * One aligned access to the config space region. The BAR registers are the
+ * user's own copy, written through the function's write masks (so sizing
+ * works and the host's BAR addresses never move, as vfio-pci virtualizes
+ * them); everything else goes to the function through the PCI core.
+ */
+static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
+			       bool write)
 {
 	struct pci_dev *pdev = fv->pdev;
-	u64 pos = FSV_VFIO_OFFSET((u64)*ppos);
+	int i, ret;
+
+	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + sizeof(fv->vbar)) {
+		u8 *v = fv->vbar + (pos - PCI_BASE_ADDRESS_0);
+		const u8 *wmask = fv->vf->wmask + pos;
+
+		mutex_lock(&fv->lock);
+		for (i = 0; i < n; i++) {
+			u8 b = *val >> (8 * i);
+
+			if (write)
+				v[i] = (v[i] & ~wmask[i]) | (b & wmask[i]);
+		}
+		if (!write)
+			for (*val = 0, i = 0; i < n; i++)
+				*val |= (u32)v[i] << (8 * i);
+		mutex_unlock(&fv->lock);
+		return 0;
+	}
+	if (n == 4)
+		ret = write ? pci_user_write_config_dword(pdev, pos, *val) :
+			      pci_user_read_config_dword(pdev, pos, val);
+	else if (n == 2) {
+		u16 w = *val;
+
+		ret = write ? pci_user_write_config_word(pdev, pos, w) :
+			      pci_user_read_config_word(pdev, pos, &w);
+		*val = w;
+	} else {
+		u8 b = *val;
+
+		ret = write ? pci_user_write_config_byte(pdev, pos, b) :
+			      pci_user_read_config_byte(pdev, pos, &b);
+		*val = b;
+	}
+	return ret ? -EIO : 0;
+}
+
+static ssize_t fsv_vfio_cfg_rw(struct fsv_vfio *fv, char __user *buf,
+			       size_t count, u64 pos, bool write)
+{
+	struct pci_dev *pdev = fv->pdev;
 	size_t done = 0;
 
-	if (FSV_VFIO_INDEX((u64)*ppos) != VFIO_PCI_CONFIG_REGION_INDEX)
-		return -EINVAL;	/* BARs and ROM have nothing behind them */
 	if (pos >= pdev->cfg_size)
 		return -EINVAL;
 	count = min_t(size_t, count, pdev->cfg_size - pos);
-
 	while (done < count) {
 		size_t left = count - done;
-		int ret, n;
-		__le32 le;
+		int n = !(pos & 3) && left >= 4 ? 4 : !(pos & 1) && left >= 2 ? 2 : 1;
+		__le32 le = 0;
 		u32 val;
+		int ret;
 
-		if (!(pos & 3) && left >= 4) {
-			ret = pci_user_read_config_dword(pdev, pos, &val);
-			n = 4;
-		} else if (!(pos & 1) && left >= 2) {
-			u16 w;
-
-			ret = pci_user_read_config_word(pdev, pos, &w);
-			val = w;
-			n = 2;
-		} else {
-			u8 b;
-
-			ret = pci_user_read_config_byte(pdev, pos, &b);
-			val = b;
-			n = 1;
+		if (write) {
+			if (copy_from_user(&le, buf + done, n))
+				return done ? done : -EFAULT;
+			val = le32_to_cpu(le);
 		}
+		ret = fsv_vfio_cfg_access(fv, pos, n, &val, write);
 		if (ret)
-			return done ? done : -EIO;
-		le = cpu_to_le32(val);
-		if (copy_to_user(buf + done, &le, n))
-			return done ? done : -EFAULT;
+			return done ? done : ret;
+		if (!write) {
+			le = cpu_to_le32(val);
+			if (copy_to_user(buf + done, &le, n))
+				return done ? done : -EFAULT;
+		}
 		done += n;
 		pos += n;
 	}
-	*ppos += done;
 	return done;
 }
 
-ssize_t fsv_vfio_write(struct fsv_vfio *fv)
+/* The RAM part of a BAR, then zeroes (reads) or nothing (writes). */
+static ssize_t fsv_vfio_bar_rw(struct fsv_vfio *fv, unsigned int index,
+			       char __user *buf, size_t count, u64 pos,
+			       bool write)
 {
-	pci_info_ratelimited(fv->pdev, "VFIO: regions are read-only on a fake function\n");
-	return -EINVAL;
+	u64 size = pci_resource_len(fv->pdev, index);
+	u64 backed = fsv_vfio_backed(fv, index);
+	u8 *mem = fv->bar_mem[index / 2];
+	size_t n = 0;
+
+	if (!fsv_vfio_is_bar(fv, index) || pos >= size)
+		return -EINVAL;
+	count = min_t(u64, count, size - pos);
+	if (pos < backed) {
+		n = min_t(u64, count, backed - pos);
+		if (write ? copy_from_user(mem + pos, buf, n) :
+			    copy_to_user(buf, mem + pos, n))
+			return -EFAULT;
+	}
+	if (n < count && !write && clear_user(buf + n, count - n))
+		return n ? n : -EFAULT;
+	return count;
 }
 
-int fsv_vfio_mmap(struct fsv_vfio *fv)
+static ssize_t fsv_vfio_rw(struct fsv_vfio *fv, char __user *buf,
+			   size_t count, loff_t *ppos, bool write)
 {
-	return -EINVAL;	/* no region offers VFIO_REGION_INFO_FLAG_MMAP */
+	unsigned int index = FSV_VFIO_INDEX((u64)*ppos);
+	u64 pos = FSV_VFIO_OFFSET((u64)*ppos);
+	ssize_t ret;
+
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		ret = fsv_vfio_cfg_rw(fv, buf, count, pos, write);
+	else if (index <= VFIO_PCI_BAR5_REGION_INDEX)
+		ret = fsv_vfio_bar_rw(fv, index, buf, count, pos, write);
+	else
+		ret = -EINVAL;	/* no ROM, no VGA */
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf, size_t count,
+		      loff_t *ppos)
+{
+	return fsv_vfio_rw(fv, buf, count, ppos, false);
+}
+
+ssize_t fsv_vfio_write(struct fsv_vfio *fv, const char __user *buf,
+		       size_t count, loff_t *ppos)
+{
+	return fsv_vfio_rw(fv, (char __user *)buf, count, ppos, true);
+}
+
+/* Only the RAM part of a BAR (the sparse area region info offers). */
+int fsv_vfio_mmap(struct fsv_vfio *fv, struct vm_area_struct *vma)
+{
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	unsigned int index = FSV_VFIO_INDEX(off);
+	u64 start = FSV_VFIO_OFFSET(off);
+	u64 len = vma->vm_end - vma->vm_start;
+
+	if (!fsv_vfio_is_bar(fv, index) || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (start >= fsv_vfio_backed(fv, index) ||
+	    len > fsv_vfio_backed(fv, index) - start)
+		return -EINVAL;
+	return remap_vmalloc_range(vma, fv->bar_mem[index / 2],
+				   start >> PAGE_SHIFT);
 }
 
 const char *fsv_vfio_registration(void)

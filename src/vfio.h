@@ -14,21 +14,41 @@
 #if FSV_VFIO_API != FSV_VFIO_NONE
 #include <linux/vfio.h>
 
+/* RAM behind the start of each BAR while the device is open. */
+#define FSV_BAR_BACKED		SZ_64K
+
+struct eventfd_ctx;
+
 struct fsv_vfio {
 #if FSV_VFIO_API != FSV_VFIO_ADD
 	struct vfio_device vdev;	/* first: the allocators want it there */
 #endif
 	struct fsv_vf *vf;
 	struct pci_dev *pdev;
+	/*
+	 * Protects everything below; set up at the first open, torn down at
+	 * the last close (fsv_vfio_open/close), never held across user copies
+	 * of BAR memory (RAM needs no lock).
+	 */
+	struct mutex lock;
+	unsigned int users;
+	void *bar_mem[FSV_NUM_BARS];	/* vmalloc_user(), FSV_BAR_BACKED */
+	u8 vbar[24];			/* the user's BAR0-5 registers */
+	struct eventfd_ctx *msi_trigger;
 };
 
-/* vfio.c: what user space can do with an open device. */
+/* vfio.c: what user space can do with the device, for every VFIO API. */
+void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_vf *vf, struct pci_dev *pdev);
+int fsv_vfio_open(struct fsv_vfio *fv);
+void fsv_vfio_close(struct fsv_vfio *fv);
 long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg);
 ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf, size_t count,
 		      loff_t *ppos);
-ssize_t fsv_vfio_write(struct fsv_vfio *fv);
-int fsv_vfio_mmap(struct fsv_vfio *fv);
-int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info);
+ssize_t fsv_vfio_write(struct fsv_vfio *fv, const char __user *buf,
+		       size_t count, loff_t *ppos);
+int fsv_vfio_mmap(struct fsv_vfio *fv, struct vm_area_struct *vma);
+int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info,
+			 struct vfio_info_cap *caps);
 
 /* vfio.c: VFIO devices not yet released; unload waits for them. */
 void fsv_vfio_born(void);

@@ -14,13 +14,22 @@
 
 #if FSV_VFIO_API == FSV_VFIO_ADD
 
+/* Called for every device fd. */
 static int fsv_vfio_add_open(void *data)
 {
-	return try_module_get(THIS_MODULE) ? 0 : -ENODEV;
+	int ret;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	ret = fsv_vfio_open(data);
+	if (ret)
+		module_put(THIS_MODULE);
+	return ret;
 }
 
 static void fsv_vfio_add_close(void *data)
 {
+	fsv_vfio_close(data);
 	module_put(THIS_MODULE);
 }
 
@@ -38,12 +47,12 @@ static ssize_t fsv_vfio_add_read(void *data, char __user *buf, size_t count,
 static ssize_t fsv_vfio_add_write(void *data, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
-	return fsv_vfio_write(data);
+	return fsv_vfio_write(data, buf, count, ppos);
 }
 
 static int fsv_vfio_add_mmap(void *data, struct vm_area_struct *vma)
 {
-	return fsv_vfio_mmap(data);
+	return fsv_vfio_mmap(data, vma);
 }
 
 static const struct vfio_device_ops fsv_vfio_ops = {
@@ -67,8 +76,7 @@ int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
 	fv = kzalloc(sizeof(*fv), GFP_KERNEL);
 	if (!fv)
 		return -ENOMEM;
-	fv->vf = vf;
-	fv->pdev = pdev;
+	fsv_vfio_init(fv, vf, pdev);
 	ret = vfio_add_group_dev(&pdev->dev, &fsv_vfio_ops, fv);
 	if (ret) {
 		pci_err(pdev, "cannot register with VFIO: %d\n", ret);

@@ -35,13 +35,13 @@ static ssize_t fsv_vfio_vdev_write(struct vfio_device *vdev,
 				   const char __user *buf, size_t count,
 				   loff_t *ppos)
 {
-	return fsv_vfio_write(to_fsv_vfio(vdev));
+	return fsv_vfio_write(to_fsv_vfio(vdev), buf, count, ppos);
 }
 
 static int fsv_vfio_vdev_mmap(struct vfio_device *vdev,
 			      struct vm_area_struct *vma)
 {
-	return fsv_vfio_mmap(to_fsv_vfio(vdev));
+	return fsv_vfio_mmap(to_fsv_vfio(vdev), vma);
 }
 
 #ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
@@ -49,7 +49,7 @@ static int fsv_vfio_vdev_region_info_caps(struct vfio_device *vdev,
 					  struct vfio_region_info *info,
 					  struct vfio_info_cap *caps)
 {
-	return fsv_vfio_region_info(to_fsv_vfio(vdev), info);
+	return fsv_vfio_region_info(to_fsv_vfio(vdev), info, caps);
 }
 #endif
 
@@ -61,14 +61,34 @@ static void fsv_vfio_vdev_release(struct vfio_device *vdev)
 }
 #endif
 
-#ifndef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
+#ifdef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
+/* 5.15+: once for the first device fd, and after the last one. */
 static int fsv_vfio_vdev_open(struct vfio_device *vdev)
 {
-	return try_module_get(THIS_MODULE) ? 0 : -ENODEV;
+	return fsv_vfio_open(to_fsv_vfio(vdev));
 }
 
 static void fsv_vfio_vdev_close(struct vfio_device *vdev)
 {
+	fsv_vfio_close(to_fsv_vfio(vdev));
+}
+#else
+/* 5.13, 5.14: for every device fd; the module reference is ours to take. */
+static int fsv_vfio_vdev_open(struct vfio_device *vdev)
+{
+	int ret;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	ret = fsv_vfio_open(to_fsv_vfio(vdev));
+	if (ret)
+		module_put(THIS_MODULE);
+	return ret;
+}
+
+static void fsv_vfio_vdev_close(struct vfio_device *vdev)
+{
+	fsv_vfio_close(to_fsv_vfio(vdev));
 	module_put(THIS_MODULE);
 }
 #endif
@@ -116,8 +136,7 @@ int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
 	if (IS_ERR(fv))
 		return PTR_ERR(fv);
 	fsv_vfio_born();
-	fv->vf = vf;
-	fv->pdev = pdev;
+	fsv_vfio_init(fv, vf, pdev);
 
 	/*
 	 * With an emulated IOMMU, VFIO gives the function a group of its own;

@@ -3,9 +3,11 @@
  * vfio-walk: opens a PCI function through VFIO the way QEMU's vfio-pci
  * starts one, and checks what the kernel answers.
  *
- *   group -> type1 container -> device fd -> device/region/IRQ info ->
- *   config space region (compared with sysfs "config") -> what a fake
- *   cannot do fails with the documented errno -> close everything.
+ *   group -> type1 container (a DMA map and unmap) -> device fd ->
+ *   device/region/IRQ info -> config space region (compared with sysfs
+ *   "config"; writes through the write masks, BAR sizing) -> BAR0 (its
+ *   RAM by pread/pwrite and mmap, zeroes beyond) -> MSI eventfd -> reset
+ *   -> close everything.
  *
  * usage: vfio-walk DDDD:BB:SS.F [ITERATIONS]
  *        vfio-walk DDDD:BB:SS.F hold    open it, print "holding", wait for a signal
@@ -19,10 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #define OFFSET(index) ((unsigned long long)(index) << 40)
@@ -95,6 +100,186 @@ static unsigned long long sysfs_bar_size(int bar)
 	return end ? end - start + 1 : 0;
 }
 
+static uint32_t rd32(int device, off_t off)
+{
+	uint32_t v = 0xdeadbeef;
+
+	if (pread(device, &v, 4, off) != 4)
+		fail("pread 0x%llx: %s", (unsigned long long)off, strerror(errno));
+	return v;
+}
+
+static void wr32(int device, off_t off, uint32_t v)
+{
+	if (pwrite(device, &v, 4, off) != 4)
+		fail("pwrite 0x%llx: %s", (unsigned long long)off, strerror(errno));
+}
+
+static uint16_t rd16(int device, off_t off)
+{
+	uint16_t v = 0xdead;
+
+	if (pread(device, &v, 2, off) != 2)
+		fail("pread 0x%llx: %s", (unsigned long long)off, strerror(errno));
+	return v;
+}
+
+static void wr16(int device, off_t off, uint16_t v)
+{
+	if (pwrite(device, &v, 2, off) != 2)
+		fail("pwrite 0x%llx: %s", (unsigned long long)off, strerror(errno));
+}
+
+/*
+ * BAR0: region info with a sparse-mmap capability over its RAM; the ID at
+ * offset 0; RAM that keeps what is written, by pwrite and through mmap;
+ * beyond the RAM, zeroes that ignore writes.
+ */
+static void check_bar0(int device, const unsigned char *cfg)
+{
+	const off_t bar0 = OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+	unsigned char buf[512] = { 0 };
+	struct vfio_region_info *r = (void *)buf;
+	struct vfio_region_info_cap_sparse_mmap *sp;
+	unsigned long long ram = 0;
+	uint32_t id, want_id;
+	volatile uint32_t *map;
+
+	r->argsz = sizeof(*r);
+	r->index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, r)) {
+		fail("BAR0 region info: %s", strerror(errno));
+		return;
+	}
+	if ((r->flags & 0xf) != (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+				 VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS))
+		fail("BAR0 region flags 0x%x: want read, write, mmap, caps", r->flags);
+	if (r->argsz <= sizeof(*r) || r->argsz > sizeof(buf)) {
+		fail("BAR0 region info asks for argsz %u", r->argsz);
+		return;
+	}
+	r->argsz = sizeof(buf);
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, r) || !r->cap_offset) {
+		fail("BAR0 region info with caps: %s, cap_offset %u", strerror(errno), r->cap_offset);
+		return;
+	}
+	sp = (void *)(buf + r->cap_offset);
+	if (sp->header.id != VFIO_REGION_INFO_CAP_SPARSE_MMAP || sp->nr_areas != 1 ||
+	    sp->areas[0].offset != 0 || !sp->areas[0].size)
+		fail("BAR0 sparse mmap cap: id %u, %u areas", sp->header.id, sp->nr_areas);
+	else
+		ram = sp->areas[0].size;
+
+	want_id = cfg[0] | cfg[1] << 8 | (uint32_t)(cfg[2] | cfg[3] << 8) << 16;
+	id = rd32(device, bar0);
+	if (id != want_id)
+		fail("BAR0[0] 0x%08x, want the function's ID 0x%08x", id, want_id);
+	wr32(device, bar0 + 0x100, 0x12345678);
+	if (rd32(device, bar0 + 0x100) != 0x12345678)
+		fail("BAR0 RAM does not keep a write");
+	if (ram) {
+		wr32(device, bar0 + ram + 0x100, 0xffffffff);
+		if (rd32(device, bar0 + ram + 0x100) != 0)
+			fail("BAR0 beyond its RAM does not read 0 after a write");
+		map = mmap(NULL, ram, PROT_READ | PROT_WRITE, MAP_SHARED, device, bar0);
+		if (map == MAP_FAILED) {
+			fail("mmap of BAR0's RAM: %s", strerror(errno));
+		} else {
+			if (map[0x100 / 4] != 0x12345678)
+				fail("mmap does not show what pwrite wrote");
+			map[0x200 / 4] = 0xcafef00d;
+			if (rd32(device, bar0 + 0x200) != 0xcafef00d)
+				fail("pread does not show what was written through mmap");
+			munmap((void *)map, ram);
+		}
+		if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, device, bar0 + ram) != MAP_FAILED)
+			fail("mmap beyond BAR0's RAM succeeded");
+	}
+	if (pread(device, buf, 4, OFFSET(VFIO_PCI_ROM_REGION_INDEX)) != -1 || errno != EINVAL)
+		fail("ROM read: expected EINVAL");
+}
+
+/*
+ * Config writes follow the function's write masks: command bits stick,
+ * read-only fields stay, BAR sizing answers the size mask from the opener's
+ * own copy while the host's BAR stays where it is.
+ */
+static void check_config_writes(int device)
+{
+	const off_t cfg = OFFSET(VFIO_PCI_CONFIG_REGION_INDEX);
+	unsigned char host[64];
+	uint32_t bar, lo, size_mask;
+	uint16_t cmd;
+
+	cmd = rd16(device, cfg + PCI_COMMAND);
+	wr16(device, cfg + PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	if ((rd16(device, cfg + PCI_COMMAND) & 6) != 6)
+		fail("command register: memory/master bits do not stick");
+	wr16(device, cfg + PCI_COMMAND, cmd);
+	wr16(device, cfg + PCI_VENDOR_ID, 0xffff);
+	if (rd16(device, cfg + PCI_VENDOR_ID) != 0x10de)
+		fail("vendor ID is writable");
+	wr16(device, cfg + PCI_CLASS_DEVICE, 0);
+	if (rd16(device, cfg + PCI_CLASS_DEVICE) == 0)
+		fail("class code is writable");
+
+	bar = rd32(device, cfg + PCI_BASE_ADDRESS_0);
+	wr32(device, cfg + PCI_BASE_ADDRESS_0, 0xffffffff);
+	lo = rd32(device, cfg + PCI_BASE_ADDRESS_0);
+	size_mask = (uint32_t)~(sysfs_bar_size(0) - 1) & PCI_BASE_ADDRESS_MEM_MASK;
+	if ((lo & PCI_BASE_ADDRESS_MEM_MASK) != size_mask || (lo & 0xf) != (bar & 0xf))
+		fail("BAR0 sizing read 0x%08x, want 0x%08x with flags 0x%x", lo, size_mask, bar & 0xf);
+	if (read_sysfs_config(host, sizeof(host)) < 0x28 ||
+	    memcmp(host + PCI_BASE_ADDRESS_0, &bar, 4))
+		fail("BAR sizing through VFIO moved the host's BAR0");
+	wr32(device, cfg + PCI_BASE_ADDRESS_0, bar);
+	if (rd32(device, cfg + PCI_BASE_ADDRESS_0) != bar)
+		fail("BAR0 not restored");
+}
+
+/* One MSI vector: its eventfd is taken, signalled on request, released. */
+static void check_msi(int device)
+{
+	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = VFIO_PCI_MSI_IRQ_INDEX };
+	unsigned char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *set = (void *)buf;
+	uint64_t n = 0;
+	int32_t efd;
+
+	if (ioctl(device, VFIO_DEVICE_GET_IRQ_INFO, &irq) || irq.count != 1 ||
+	    !(irq.flags & VFIO_IRQ_INFO_EVENTFD)) {
+		fail("MSI irq info: count %u flags 0x%x", irq.count, irq.flags);
+		return;
+	}
+	efd = eventfd(0, EFD_NONBLOCK);
+	if (efd < 0) {
+		fail("eventfd: %s", strerror(errno));
+		return;
+	}
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSI_IRQ_INDEX;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &efd, sizeof(efd));
+	if (ioctl(device, VFIO_DEVICE_SET_IRQS, set))
+		fail("MSI eventfd trigger: %s", strerror(errno));
+	set->argsz = sizeof(*set);
+	set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	if (ioctl(device, VFIO_DEVICE_SET_IRQS, set))
+		fail("MSI test trigger: %s", strerror(errno));
+	if (read(efd, &n, sizeof(n)) != sizeof(n) || n != 1)
+		fail("MSI eventfd not signalled by a test trigger");
+	set->count = 0;
+	if (ioctl(device, VFIO_DEVICE_SET_IRQS, set))
+		fail("MSI disable: %s", strerror(errno));
+	set->index = VFIO_PCI_INTX_IRQ_INDEX;
+	set->count = 1;
+	if (ioctl(device, VFIO_DEVICE_SET_IRQS, set) != -1 || errno != EINVAL)
+		fail("INTx trigger: expected EINVAL (no INTx pin)");
+	close(efd);
+}
+
 static void check_device(int device)
 {
 	struct vfio_device_info dinfo = { .argsz = sizeof(dinfo) };
@@ -154,17 +339,48 @@ static void check_device(int device)
 	if (n != 3 || memcmp(vcfg, scfg + 1, 3))
 		fail("unaligned config read returned %zd", n);
 
-	/* What a fake cannot do fails cleanly. */
-	if (pread(device, vcfg, 4, OFFSET(VFIO_PCI_BAR0_REGION_INDEX)) != -1 || errno != EINVAL)
-		fail("BAR0 read: expected EINVAL");
-	if (pwrite(device, vcfg, 4, OFFSET(VFIO_PCI_CONFIG_REGION_INDEX) + 4) != -1 || errno != EINVAL)
-		fail("config write: expected EINVAL");
-	if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, device, OFFSET(VFIO_PCI_BAR0_REGION_INDEX)) != MAP_FAILED)
-		fail("BAR0 mmap succeeded");
-	if (ioctl(device, VFIO_DEVICE_RESET) != -1 || errno != EINVAL)
-		fail("VFIO_DEVICE_RESET: expected EINVAL");
+	check_bar0(device, scfg);
+	check_config_writes(device);
+	check_msi(device);
+
+	/* Reset: RAM and registers as at open. */
+	if (pwrite(device, "\xaa", 1, OFFSET(VFIO_PCI_BAR0_REGION_INDEX) + 0x100) != 1)
+		fail("BAR0 write before reset: %s", strerror(errno));
+	if (ioctl(device, VFIO_DEVICE_RESET))
+		fail("VFIO_DEVICE_RESET: %s", strerror(errno));
+	else if (rd32(device, OFFSET(VFIO_PCI_BAR0_REGION_INDEX) + 0x100) != 0)
+		fail("BAR0 RAM not cleared by VFIO_DEVICE_RESET");
+	if (!(dinfo.flags & VFIO_DEVICE_FLAGS_RESET))
+		fail("device info lacks VFIO_DEVICE_FLAGS_RESET");
 	if (ioctl(device, _IO(VFIO_TYPE, VFIO_BASE + 99)) != -1 || errno != ENOTTY)
 		fail("unknown ioctl: expected ENOTTY");
+}
+
+/* The container takes a map of user memory and gives it back, as QEMU's. */
+static void check_dma(int container)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	size_t len = 1 << 20;
+	void *mem;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		fail("mmap for DMA: %s", strerror(errno));
+		return;
+	}
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	map.vaddr = (uintptr_t)mem;
+	map.iova = 1 << 20;
+	map.size = len;
+	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
+		fail("VFIO_IOMMU_MAP_DMA: %s", strerror(errno));
+	unmap.iova = map.iova;
+	unmap.size = len;
+	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) || unmap.size != len)
+		fail("VFIO_IOMMU_UNMAP_DMA: %s (unmapped %llu)", strerror(errno),
+		     (unsigned long long)unmap.size);
+	munmap(mem, len);
 }
 
 /* One full open/close cycle; returns 4 when type1 cannot take the group. */
@@ -202,6 +418,7 @@ static int walk(int gnum)
 		rc = 4;
 		goto out_unset;
 	}
+	check_dma(container);
 	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
 	if (device < 0) {
 		fail("VFIO_GROUP_GET_DEVICE_FD: %s", strerror(errno));
