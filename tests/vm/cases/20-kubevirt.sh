@@ -14,7 +14,7 @@
 . /tests/lib.sh
 . /tests/fsv.sh
 
-ktap_plan 36
+ktap_plan 29
 SEL=10de:1eb8
 VALIDATE=$(command -v fakesriov-validate || true)
 
