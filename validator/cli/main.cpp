@@ -234,10 +234,12 @@ int cli_main(int argc, char** argv) {
             return r ? std::string() : r.error().message;
           },
           "", "rule-set"));
-  auto* expect = app.add_option("-e,--expect", opt.expect, "Exactly N devices must be discovered and\nallocatable")
+  auto* expect = app.add_option("-e,--expect", opt.expect,
+                                "Exactly N devices must be discovered and\nallocatable")
                      ->type_name("N")
                      ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""));
-  app.add_option("-m,--expect-min", opt.expect_min, "At least N devices must be discovered and\nallocatable")
+  app.add_option("-m,--expect-min", opt.expect_min,
+                 "At least N devices must be discovered and\nallocatable")
       ->type_name("N")
       ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""))
       ->excludes(expect);

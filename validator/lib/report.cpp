@@ -141,11 +141,11 @@ std::string render_table(const Report& r, const RenderOptions& o) {
     if (o.quiet && !is_problem(d)) {
       continue;
     }
-    rows.push_back({&d,
-                    {d.facts.address, or_dash(d.facts.pci_id),
-                     std::string(to_string(d.evaluation.verdict)), alloc_column(d),
-                     d.selector.resource_name, or_dash(d.facts.iommu_group),
-                     std::to_string(d.facts.numa_node), vgpu_column(d)}});
+    rows.push_back(
+        {&d,
+         {d.facts.address, or_dash(d.facts.pci_id), std::string(to_string(d.evaluation.verdict)),
+          alloc_column(d), d.selector.resource_name, or_dash(d.facts.iommu_group),
+          std::to_string(d.facts.numa_node), vgpu_column(d)}});
   }
   if (!rows.empty()) {
     const Row header{"ADDRESS",  "PCI ID", "VERDICT", "ALLOC",
@@ -265,12 +265,9 @@ std::string render_json(const Report& r, const RenderOptions& o) {
     dev["rules"] = std::move(rules);
     const auto& a = d.evaluation.allocation;
     dev["allocatable"] = a.applicable ? ordered_json(a.allocatable()) : ordered_json(nullptr);
-    dev["allocation"] = {{"rule", a.rule.id},
-                         {"result", to_string(a.rule.outcome)},
-                         {"reasons", a.reasons},
-                         {"host_paths", a.host_paths},
-                         {"missing", a.missing},
-                         {"left_out", a.left_out}};
+    dev["allocation"] = {{"rule", a.rule.id},    {"result", to_string(a.rule.outcome)},
+                         {"reasons", a.reasons}, {"host_paths", a.host_paths},
+                         {"missing", a.missing}, {"left_out", a.left_out}};
     devices.push_back(std::move(dev));
   }
   doc["devices"] = std::move(devices);

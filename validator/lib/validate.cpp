@@ -42,9 +42,10 @@ bool expectation_holds(const Expectation& e, const Summary& s, std::string* mess
       break;
     case Expectation::Kind::any:
       ok = s.allocatable > 0 && s.failed == 0 && s.not_allocatable == 0;
-      msg = "expected at least 1 discovered and allocatable and none failed or not allocatable, "
-            "found " +
-            found + " and " + std::to_string(s.failed) + " failed";
+      msg =
+          "expected at least 1 discovered and allocatable and none failed or not allocatable, "
+          "found " +
+          found + " and " + std::to_string(s.failed) + " failed";
       break;
   }
   if (message != nullptr) {

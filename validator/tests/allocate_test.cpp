@@ -179,9 +179,9 @@ TEST_P(AllocateEverySet, EveryEntryIsConsidered) {
   const auto& a = e.allocation;
   switch (GetParam()) {
     case RuleSet::kubevirt_1_9_0:
-      EXPECT_EQ(a.host_paths, (std::vector<std::string>{"/dev/vfio/vfio", "/dev/vfio/100",
-                                                        "/dev/vfio/devices/vfio0",
-                                                        "/dev/vfio/devices/vfio1"}));
+      EXPECT_EQ(a.host_paths,
+                (std::vector<std::string>{"/dev/vfio/vfio", "/dev/vfio/100",
+                                          "/dev/vfio/devices/vfio0", "/dev/vfio/devices/vfio1"}));
       EXPECT_EQ(a.missing, std::vector<std::string>{"/dev/vfio/devices/vfio1"});
       break;
     case RuleSet::kubevirt_main:

@@ -142,8 +142,7 @@ TEST(Reports, AliasIsShownWithTheSetThatRan) {
   EXPECT_TRUE(r.expectation_met);
   const auto j = nlohmann::json::parse(render_json(r, plain()));
   EXPECT_EQ(j["devices"][0]["allocatable"], true);
-  EXPECT_EQ(j["devices"][0]["allocation"]["left_out"],
-            nlohmann::json({"/dev/vfio/devices/vfio0"}));
+  EXPECT_EQ(j["devices"][0]["allocation"]["left_out"], nlohmann::json({"/dev/vfio/devices/vfio0"}));
   auto alias = sample();
   EXPECT_NE(render_table(alias, plain()).find("rules kubevirt = kubevirt-1.9.0,"),
             std::string::npos);
@@ -181,7 +180,9 @@ TEST(TableReport, ShowsVerdictsReasonsAndSummary) {
       t.find("selector 10de:2236 (nvidia.com/A10): left to an external provider, not checked"),
       std::string::npos);
   EXPECT_NE(t.find("3 matched: 1 discovered, 1 skipped, 1 failed"), std::string::npos);
-  EXPECT_NE(t.find("FAIL: expected exactly 2 discovered and allocatable, found 1 discovered and allocatable"), std::string::npos);
+  EXPECT_NE(t.find("FAIL: expected exactly 2 discovered and allocatable, found 1 discovered and "
+                   "allocatable"),
+            std::string::npos);
   EXPECT_EQ(t.find('\033'), std::string::npos);
 }
 

@@ -159,18 +159,17 @@ TEST_P(EveryRuleSet, EveryFailedRuleIsReported) {
   EXPECT_EQ(e.reasons, (std::vector<std::string>{"no driver bound", "no iommu_group"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Rules, EveryRuleSet,
-                         ::testing::Values(RuleSet::kubevirt_1_9_0, RuleSet::kubevirt_main,
-                                           RuleSet::pr16710),
-                         [](const auto& param_info) {
-                           // GoogleTest names: letters, digits and '_' only.
-                           std::string name(to_string(param_info.param));
-                           std::replace_if(
-                               name.begin(), name.end(),
-                               [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; },
-                               '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Rules, EveryRuleSet,
+    ::testing::Values(RuleSet::kubevirt_1_9_0, RuleSet::kubevirt_main, RuleSet::pr16710),
+    [](const auto& param_info) {
+      // GoogleTest names: letters, digits and '_' only.
+      std::string name(to_string(param_info.param));
+      std::replace_if(
+          name.begin(), name.end(),
+          [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; }, '_');
+      return name;
+    });
 
 // KubeVirt v1.9.0 and main discover alike (the #18905 fix is in Allocate).
 class KubevirtRules : public ::testing::TestWithParam<RuleSet> {};

@@ -67,7 +67,8 @@ TEST(Expectation, ExactMinAndDefault) {
   std::string msg;
   EXPECT_TRUE(expectation_holds({Expectation::Kind::exact, 4}, s, &msg));
   EXPECT_FALSE(expectation_holds({Expectation::Kind::exact, 3}, s, &msg));
-  EXPECT_EQ(msg, "expected exactly 3 discovered and allocatable, found 4 discovered and allocatable");
+  EXPECT_EQ(msg,
+            "expected exactly 3 discovered and allocatable, found 4 discovered and allocatable");
   EXPECT_TRUE(expectation_holds({Expectation::Kind::min, 3}, s, nullptr));
   EXPECT_FALSE(expectation_holds({Expectation::Kind::min, 5}, s, nullptr));
   EXPECT_TRUE(expectation_holds({}, s, nullptr));

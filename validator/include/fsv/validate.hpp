@@ -53,8 +53,9 @@ struct Report {
   Summary summary;
   Expectation expectation;
   bool expectation_met = false;
-  std::string expectation_message;  ///< e.g. "expected exactly 4 discovered and allocatable, found 3"
-  unsigned scans = 1;               ///< passes made (more than one with --wait)
+  std::string
+      expectation_message;  ///< e.g. "expected exactly 4 discovered and allocatable, found 3"
+  unsigned scans = 1;       ///< passes made (more than one with --wait)
 };
 
 struct ValidateOptions {
