@@ -30,7 +30,9 @@ constexpr const char* kDescription =
     "Check every PCI device that matches a KubeVirt pciHostDevices selector\n"
     "against KubeVirt's discovery rules, and say whether the node will advertise\n"
     "it (discovered), leave it out on purpose (skipped: a PF, a VF without a vGPU\n"
-    "type) or fail to advertise or keep it healthy (failed), with every reason.\n"
+    "type) or fail to advertise or keep it healthy (failed), with every reason;\n"
+    "and whether the pod spec KubeVirt's Allocate would return for it names only\n"
+    "host paths that exist (allocatable). --rules picks the KubeVirt to model.\n"
     "Works on the fake-sriov-vgpu module and on real NVIDIA vGPU hosts.";
 
 constexpr const char* kFooterRules =

@@ -187,6 +187,12 @@ TEST_F(Cli, RuleSetsDecideTheGateOnA61ShapedNode) {
   EXPECT_EQ(j["rules"], "kubevirt");
   EXPECT_EQ(j["rule_set"]["name"], "kubevirt-1.9.0");
   EXPECT_EQ(j["summary"]["not_allocatable"], 4);
+  // A snapshot keeps the absent nodes absent.
+  const std::string snap = tree.root().string() + "/snap";
+  r = run(r61 + "--snapshot " + snap + " --format json");
+  auto again = run("--sysfs-root " + snap + "/sys --dev-root " + snap + "/dev --format json");
+  EXPECT_EQ(nlohmann::json::parse(again.out)["summary"], nlohmann::json::parse(r.out)["summary"]);
+  EXPECT_EQ(nlohmann::json::parse(again.out)["summary"]["not_allocatable"], 4);
   // The same node with the cdev nodes (6.6+ with CONFIG_VFIO_DEVICE_CDEV).
   for (int i = 0; i < 4; ++i) {
     tree.write(tree.dev() / "vfio" / "devices" / ("vfio" + std::to_string(i)), "");
