@@ -20,10 +20,6 @@ RuleResult not_applicable(std::string id) { return {std::move(id), Outcome::not_
 
 bool is_passthrough(const DeviceFacts& d) { return d.driver && *d.driver == kVfioPci; }
 
-}  // namespace
-
-namespace {
-
 // Canonical names first (to_string returns them), then aliases.
 constexpr std::array kRuleSetNames{
     RuleSetName{"kubevirt-1.9.0", RuleSet::kubevirt_1_9_0, false, "KubeVirt v1.9.0 as shipped"},
