@@ -140,10 +140,15 @@ deb_upgrade() {
 	dkms_only "$version2" "${kernels[@]}"
 }
 
+# The gate runs kubevirt-main: bookworm's 6.1 has vfio-dev/vfioN without
+# /dev/vfio/devices nodes, where KubeVirt v1.9.0's Allocate fails (kubevirt
+# issue #18895, the validator's default set); the packages are under test here.
 boot_guest() {
 	local img=$work/disk.raw out=$work/console.log rc=0 ktap=
 	R "sed -i 's/^#options fake_sriov_vgpu num_vfs=.*/options fake_sriov_vgpu num_vfs=$E2E_NUM_VFS vgpu_type=$E2E_VGPU_TYPE/' /etc/modprobe.d/fake-sriov-vgpu.conf
 		grep -q num_vfs=$E2E_NUM_VFS /etc/modprobe.d/fake-sriov-vgpu.conf
+		sed -i 's/^FAKESRIOV_VALIDATE_ARGS=.*/FAKESRIOV_VALIDATE_ARGS=\"--wait 30 --rules kubevirt-main\"/' /etc/default/fakesriov-validate
+		grep -q 'rules kubevirt-main' /etc/default/fakesriov-validate
 		systemctl enable fakesriov-validate.service" || return 1
 	install -m 0755 "$here/guest/fsv-e2e" "$root/usr/local/sbin/fsv-e2e" &&
 		install -m 0644 "$here/guest/fsv-e2e.service" "$root/etc/systemd/system/fsv-e2e.service" &&

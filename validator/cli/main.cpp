@@ -14,6 +14,7 @@
 
 #include "fsv/config.hpp"
 #include "fsv/report.hpp"
+#include "fsv/rules.hpp"
 #include "fsv/snapshot.hpp"
 #include "fsv/source.hpp"
 #include "fsv/validate.hpp"
@@ -29,11 +30,13 @@ constexpr const char* kDescription =
     "Check every PCI device that matches a KubeVirt pciHostDevices selector\n"
     "against KubeVirt's discovery rules, and say whether the node will advertise\n"
     "it (discovered), leave it out on purpose (skipped: a PF, a VF without a vGPU\n"
-    "type) or fail to advertise or keep it healthy (failed), with every reason.\n"
+    "type) or fail to advertise or keep it healthy (failed), with every reason;\n"
+    "and whether the pod spec KubeVirt's Allocate would return for it names only\n"
+    "host paths that exist (allocatable). --rules picks the KubeVirt to model.\n"
     "Works on the fake-sriov-vgpu module and on real NVIDIA vGPU hosts.";
 
-constexpr const char* kFooter =
-    "RULES (--rules kubevirt, KubeVirt v1.9)\n"
+constexpr const char* kFooterRules =
+    "RULES (--rules kubevirt-1.9.0, also kubevirt-main)\n"
     "  The first PCI_ID of uevent, lower-cased, must equal a selector. A driver\n"
     "  must be bound: vfio-pci is accepted as is (passthrough); any other must be\n"
     "  nvidia, the device must have no sriov_totalvfs (a PF) and a\n"
@@ -41,11 +44,22 @@ constexpr const char* kFooter =
     "  /dev/vfio/<group>, /dev/vfio/devices/X for each vfio-dev/X that has a\n"
     "  device number, and (checked here, not by KubeVirt) an IOMMU group of its\n"
     "  own. --rules pr16710 accepts any driver and treats a device with virtfn*\n"
-    "  entries as the PF.\n"
+    "  entries as the PF, vfio-pci ones too.\n"
     "\n"
+    "ALLOCATE\n"
+    "  Separately, each discovered device is allocatable when every host path\n"
+    "  of the pod spec Allocate would return exists: /dev/vfio/vfio,\n"
+    "  /dev/vfio/<group> and, under kubevirt-1.9.0, /dev/vfio/devices/X for\n"
+    "  every vfio-dev/X (kernels 6.1 to 6.5 have the entry but not the node:\n"
+    "  kubevirt issue #18895). kubevirt-main leaves absent cdev nodes out;\n"
+    "  pr16710 hands no cdev paths.\n"
+    "\n";
+
+constexpr const char* kFooterRest =
     "EXIT STATUS\n"
-    "  0  the expectation holds (--expect N: exactly N discovered; --expect-min N:\n"
-    "     at least N; neither: at least one discovered and none failed)\n"
+    "  0  the expectation holds (--expect N: exactly N discovered and\n"
+    "     allocatable; --expect-min N: at least N; neither: at least one, and\n"
+    "     none failed or discovered but not allocatable)\n"
     "  1  it does not (also after --wait runs out)\n"
     "  2  usage or environment error: bad option, no sysfs, unreadable or\n"
     "     malformed KubeVirt CR, snapshot not writable\n"
@@ -55,6 +69,7 @@ constexpr const char* kFooter =
     "\n"
     "EXAMPLES\n"
     "  fakesriov-validate --expect 4\n"
+    "  fakesriov-validate --rules kubevirt-main --expect 4\n"
     "  fakesriov-validate --kubevirt-cr kubevirt-cr.yaml --wait 60 --expect-min 1\n"
     "  fakesriov-validate --format junit > validate.xml\n"
     "  fakesriov-validate --snapshot /tmp/node1 ; fakesriov-validate \\\n"
@@ -62,10 +77,23 @@ constexpr const char* kFooter =
     "\n"
     "See fakesriov-validate(1) and docs/validator.md for the JSON schema.\n";
 
+/// The --rules help, from the library's list of rule-set names.
+std::string rules_help() {
+  std::string out;
+  for (const auto& n : fsv::rule_set_names()) {
+    out += std::string(n.name) + ": ";
+    if (n.alias) {
+      out += "alias of " + std::string(fsv::to_string(n.rules)) + ",\n  ";
+    }
+    out += std::string(n.description) + "\n";
+  }
+  out.pop_back();
+  return out;
+}
 struct Options {
   std::vector<std::string> selectors;
   std::string cr_file;
-  std::string rules = "kubevirt";
+  std::string rules{fsv::kDefaultRuleSetName};
   int expect = -1;
   int expect_min = -1;
   double wait_s = 0;
@@ -115,7 +143,12 @@ int run(const Options& opt) {
   }
 
   fsv::ValidateOptions vo;
-  vo.rules = fsv::parse_rule_set(opt.rules).value();
+  auto rules = fsv::parse_rule_set(opt.rules);
+  if (!rules) {
+    return fail_env(rules.error().message);
+  }
+  vo.rules = *rules;
+  vo.rules_name = opt.rules;
   vo.selectors = std::move(selectors);
   if (opt.expect >= 0) {
     vo.expectation = {fsv::Expectation::Kind::exact, static_cast<unsigned>(opt.expect)};
@@ -173,7 +206,7 @@ int run(const Options& opt) {
 
 int cli_main(int argc, char** argv) {
   CLI::App app{kDescription, "fakesriov-validate"};
-  app.footer(kFooter);
+  app.footer(std::string(kFooterRules) + kFooterRest);
   app.set_version_flag("-V,--version", std::string("fakesriov-validate ") + fsv::kVersion,
                        "Print the version and exit");
   app.get_formatter()->column_width(30);
@@ -195,15 +228,20 @@ int cli_main(int argc, char** argv) {
                  "are reported, not checked")
       ->type_name("FILE")
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
-  app.add_option("-r,--rules", opt.rules,
-                 "kubevirt: KubeVirt v1.9 as shipped (default);\n"
-                 "pr16710: KubeVirt pull request #16710")
+  app.add_option("-r,--rules", opt.rules, rules_help())
       ->type_name("SET")
-      ->check(CLI::Validator(CLI::IsMember({"kubevirt", "pr16710"})).description(""));
-  auto* expect = app.add_option("-e,--expect", opt.expect, "Exactly N devices must be discovered")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            auto r = fsv::parse_rule_set(v);
+            return r ? std::string() : r.error().message;
+          },
+          "", "rule-set"));
+  auto* expect = app.add_option("-e,--expect", opt.expect,
+                                "Exactly N devices must be discovered and\nallocatable")
                      ->type_name("N")
                      ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""));
-  app.add_option("-m,--expect-min", opt.expect_min, "At least N devices must be discovered")
+  app.add_option("-m,--expect-min", opt.expect_min,
+                 "At least N devices must be discovered and\nallocatable")
       ->type_name("N")
       ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""))
       ->excludes(expect);

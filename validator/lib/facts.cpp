@@ -159,13 +159,17 @@ DeviceFacts FactReader::read(const DeviceRef& ref, std::optional<std::string> pc
   }
   f.vfio_dev = sorted_entries(dev / "vfio-dev");
   for (const auto& entry : f.vfio_dev) {
-    // Only an entry with a device number has (and needs) a node: 6.1-6.5's
-    // VFIO core adds vfio-dev/vfioN without a cdev for every VFIO device.
-    if (exists_any_type(dev / "vfio-dev" / entry / "dev") &&
-        !exists_any_type(dev_root_ / "vfio" / "devices" / entry)) {
+    if (exists_any_type(dev_root_ / "vfio" / "devices" / entry)) {
+      continue;
+    }
+    f.vfio_dev_without_node.push_back(entry);
+    // Only an entry with a device number has a node to miss: 6.1-6.5's VFIO
+    // core adds vfio-dev/vfioN without a cdev for every VFIO device.
+    if (exists_any_type(dev / "vfio-dev" / entry / "dev")) {
       f.vfio_dev_nodes_missing.push_back(entry);
     }
   }
+  f.vfio_container_node_exists = exists_any_type(dev_root_ / "vfio" / "vfio");
   if (f.iommu_group) {
     f.vfio_group_node_exists = exists_any_type(dev_root_ / "vfio" / *f.iommu_group);
     const fs::path members = sysfs_root_ / "kernel" / "iommu_groups" / *f.iommu_group / "devices";

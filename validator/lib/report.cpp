@@ -29,11 +29,32 @@ std::string external_line(const Selector& s) {
          "): left to an external provider, not checked";
 }
 
+/// "kubevirt-main", or "kubevirt = kubevirt-1.9.0" when an alias was asked for.
+std::string rules_label(const Report& r) {
+  const std::string canonical(to_string(r.rules));
+  return r.rules_name == canonical ? canonical : r.rules_name + " = " + canonical;
+}
+
+/// "yes", "no", or "-" when KubeVirt never allocates the device.
+std::string alloc_column(const DeviceReport& d) {
+  const auto& a = d.evaluation.allocation;
+  if (!a.applicable) {
+    return "-";
+  }
+  return a.allocatable() ? "yes" : "no";
+}
+
+/// A device the gate counts against: failed, or discovered but not allocatable.
+bool is_problem(const DeviceReport& d) {
+  return d.evaluation.verdict == Verdict::failed ||
+         (d.evaluation.verdict == Verdict::discovered && !d.evaluation.allocation.allocatable());
+}
+
 std::string summary_line(const Report& r) {
   return std::to_string(r.summary.matched) + " matched: " + std::to_string(r.summary.discovered) +
          " discovered, " + std::to_string(r.summary.skipped) + " skipped, " +
-         std::to_string(r.summary.failed) + " failed (rules " + std::string(to_string(r.rules)) +
-         ", " + r.source_kind + ")";
+         std::to_string(r.summary.failed) + " failed; " + std::to_string(r.summary.allocatable) +
+         " discovered and allocatable (rules " + rules_label(r) + ", " + r.source_kind + ")";
 }
 
 class Painter {
@@ -111,21 +132,24 @@ Result<Format> parse_format(std::string_view name) {
 std::string render_table(const Report& r, const RenderOptions& o) {
   const Painter p(o.color);
   std::ostringstream out;
-  constexpr size_t kCols = 7;
+  constexpr size_t kCols = 8;
+  constexpr size_t kVerdictCol = 2;
+  constexpr size_t kAllocCol = 3;
   using Row = std::array<std::string, kCols>;
   std::vector<std::pair<const DeviceReport*, Row>> rows;
   for (const auto& d : r.devices) {
-    if (o.quiet && d.evaluation.verdict != Verdict::failed) {
+    if (o.quiet && !is_problem(d)) {
       continue;
     }
     rows.push_back(
         {&d,
          {d.facts.address, or_dash(d.facts.pci_id), std::string(to_string(d.evaluation.verdict)),
-          d.selector.resource_name, or_dash(d.facts.iommu_group), std::to_string(d.facts.numa_node),
-          vgpu_column(d)}});
+          alloc_column(d), d.selector.resource_name, or_dash(d.facts.iommu_group),
+          std::to_string(d.facts.numa_node), vgpu_column(d)}});
   }
   if (!rows.empty()) {
-    const Row header{"ADDRESS", "PCI ID", "VERDICT", "RESOURCE", "IOMMU", "NUMA", "VGPU TYPE"};
+    const Row header{"ADDRESS",  "PCI ID", "VERDICT", "ALLOC",
+                     "RESOURCE", "IOMMU",  "NUMA",    "VGPU TYPE"};
     std::array<size_t, kCols> width{};
     for (size_t c = 0; c < kCols; ++c) {
       width[c] = header[c].size();
@@ -138,8 +162,10 @@ std::string render_table(const Report& r, const RenderOptions& o) {
       for (size_t c = 0; c < kCols; ++c) {
         std::string cell = row[c];
         const size_t pad = c + 1 < kCols ? width[c] - cell.size() + 2 : 0;
-        if (dev != nullptr && c == 2) {
+        if (dev != nullptr && c == kVerdictCol) {
           cell = p.verdict(dev->evaluation.verdict, cell);
+        } else if (dev != nullptr && c == kAllocCol && cell == "no") {
+          cell = p.paint("1;31", cell);
         } else if (dev == nullptr) {
           cell = p.paint("1", cell);
         }
@@ -151,6 +177,9 @@ std::string render_table(const Report& r, const RenderOptions& o) {
     for (const auto& [dev, row] : rows) {
       emit(row, dev);
       for (const auto& reason : dev->evaluation.reasons) {
+        out << "    - " << reason << '\n';
+      }
+      for (const auto& reason : dev->evaluation.allocation.reasons) {
         out << "    - " << reason << '\n';
       }
     }
@@ -181,7 +210,8 @@ std::string render_json(const Report& r, const RenderOptions& o) {
   ordered_json doc;
   doc["schema_version"] = kJsonSchemaVersion;
   doc["tool"] = {{"name", "fakesriov-validate"}, {"version", o.version}};
-  doc["rules"] = to_string(r.rules);
+  doc["rules"] = r.rules_name;
+  doc["rule_set"] = {{"name", to_string(r.rules)}, {"requested", r.rules_name}};
   doc["source"] = {{"kind", r.source_kind}, {"sysfs_root", r.sysfs_root}, {"dev_root", r.dev_root}};
   ordered_json selectors = ordered_json::array();
   for (const auto& s : r.selectors) {
@@ -207,6 +237,8 @@ std::string render_json(const Report& r, const RenderOptions& o) {
                     {"discovered", r.summary.discovered},
                     {"skipped", r.summary.skipped},
                     {"failed", r.summary.failed},
+                    {"allocatable", r.summary.allocatable},
+                    {"not_allocatable", r.summary.not_allocatable},
                     {"scans", r.scans}};
   ordered_json devices = ordered_json::array();
   for (const auto& d : r.devices) {
@@ -231,6 +263,11 @@ std::string render_json(const Report& r, const RenderOptions& o) {
     dev["vfio_devices"] = d.facts.vfio_dev;
     dev["syspath"] = d.facts.syspath;
     dev["rules"] = std::move(rules);
+    const auto& a = d.evaluation.allocation;
+    dev["allocatable"] = a.applicable ? ordered_json(a.allocatable()) : ordered_json(nullptr);
+    dev["allocation"] = {{"rule", a.rule.id},    {"result", to_string(a.rule.outcome)},
+                         {"reasons", a.reasons}, {"host_paths", a.host_paths},
+                         {"missing", a.missing}, {"left_out", a.left_out}};
     devices.push_back(std::move(dev));
   }
   doc["devices"] = std::move(devices);
@@ -240,14 +277,16 @@ std::string render_json(const Report& r, const RenderOptions& o) {
 std::string render_junit(const Report& r, const RenderOptions& o) {
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  const unsigned device_failures = r.summary.failed + r.summary.not_allocatable;
   out << "<testsuites name=\"fakesriov-validate\" tests=\"" << r.devices.size() + 1
-      << "\" failures=\"" << r.summary.failed + (r.expectation_met ? 0 : 1) << "\" skipped=\""
+      << "\" failures=\"" << device_failures + (r.expectation_met ? 0 : 1) << "\" skipped=\""
       << r.summary.skipped << "\">\n";
   out << "  <testsuite name=\"devices\" tests=\"" << r.devices.size() << "\" failures=\""
-      << r.summary.failed << "\" errors=\"0\" skipped=\"" << r.summary.skipped << "\">\n";
+      << device_failures << "\" errors=\"0\" skipped=\"" << r.summary.skipped << "\">\n";
   out << "    <properties>\n"
       << "      <property name=\"version\" value=\"" << xml_escape(o.version) << "\"/>\n"
-      << "      <property name=\"rules\" value=\"" << to_string(r.rules) << "\"/>\n"
+      << "      <property name=\"rules\" value=\"" << xml_escape(r.rules_name) << "\"/>\n"
+      << "      <property name=\"rule_set\" value=\"" << to_string(r.rules) << "\"/>\n"
       << "      <property name=\"source\" value=\"" << xml_escape(r.source_kind) << "\"/>\n";
   for (const auto& s : r.selectors) {
     out << "      <property name=\"selector\" value=\"" << xml_escape(s.pci_id) << " "
@@ -258,9 +297,16 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
     out << "    <testcase classname=\"" << xml_escape(d.selector.resource_name) << "\" name=\""
         << xml_escape(d.facts.address) << "\"";
     const std::string reasons = xml_escape(io::join(d.evaluation.reasons, "; "));
+    const auto& a = d.evaluation.allocation;
     switch (d.evaluation.verdict) {
       case Verdict::discovered:
-        out << "/>\n";
+        if (a.allocatable()) {
+          out << "/>\n";
+        } else {
+          out << ">\n      <failure message=\"" << xml_escape(io::join(a.reasons, "; "))
+              << "\" type=\"not-allocatable\">" << xml_escape(io::join(a.reasons, "\n"))
+              << "</failure>\n    </testcase>\n";
+        }
         break;
       case Verdict::skipped:
         out << ">\n      <skipped message=\"" << reasons << "\"/>\n    </testcase>\n";

@@ -3,6 +3,7 @@
 #include "fsv/rules.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace fsv {
 
@@ -19,26 +20,40 @@ RuleResult not_applicable(std::string id) { return {std::move(id), Outcome::not_
 
 bool is_passthrough(const DeviceFacts& d) { return d.driver && *d.driver == kVfioPci; }
 
+// Canonical names first (to_string returns them), then aliases.
+constexpr std::array kRuleSetNames{
+    RuleSetName{"kubevirt-1.9.0", RuleSet::kubevirt_1_9_0, false, "KubeVirt v1.9.0 as shipped"},
+    RuleSetName{"kubevirt-main", RuleSet::kubevirt_main, false,
+                "KubeVirt main with pull request #18905"},
+    RuleSetName{"pr16710", RuleSet::pr16710, false, "KubeVirt pull request #16710, last head"},
+    RuleSetName{kDefaultRuleSetName, RuleSet::kubevirt_1_9_0, true,
+                "the newest KubeVirt release checked (default)"},
+};
+
 }  // namespace
 
+std::span<const RuleSetName> rule_set_names() { return kRuleSetNames; }
+
 std::string_view to_string(RuleSet rules) {
-  switch (rules) {
-    case RuleSet::kubevirt:
-      return "kubevirt";
-    case RuleSet::pr16710:
-      return "pr16710";
+  for (const auto& n : kRuleSetNames) {
+    if (n.rules == rules && !n.alias) {
+      return n.name;
+    }
   }
   return "?";
 }
 
 Result<RuleSet> parse_rule_set(std::string_view name) {
-  if (name == "kubevirt") {
-    return RuleSet::kubevirt;
+  std::vector<std::string> allowed;
+  for (const auto& n : kRuleSetNames) {
+    if (n.name == name) {
+      return n.rules;
+    }
+    allowed.push_back(n.alias ? std::string(n.name) + " (= " + std::string(to_string(n.rules)) + ")"
+                              : std::string(n.name));
   }
-  if (name == "pr16710") {
-    return RuleSet::pr16710;
-  }
-  return Error{"unknown rule set '" + std::string(name) + "' (kubevirt or pr16710)"};
+  return Error{"unknown rule set '" + std::string(name) + "' (allowed: " + io::join(allowed, ", ") +
+               ")"};
 }
 
 std::string_view to_string(Outcome outcome) {
@@ -79,21 +94,27 @@ RuleResult rule_driver_allowed(const DeviceFacts& d, RuleSet rules) {
   if (*d.driver == kVfioPci) {
     return pass("driver-allowed");
   }
-  if (rules == RuleSet::kubevirt && *d.driver != kNvidia) {
+  if (rules != RuleSet::pr16710 && *d.driver != kNvidia) {
     return fail("driver-allowed", "driver is " + *d.driver + ", not nvidia");
   }
   return pass("driver-allowed");
 }
 
 RuleResult rule_not_pf(const DeviceFacts& d, RuleSet rules) {
+  if (rules == RuleSet::pr16710) {
+    // The pull request's last head tests for virtfn* entries after the driver
+    // check, for vfio-pci devices as well.
+    if (!d.virtfns.empty()) {
+      return fail("not-pf", "is a PF (has " + d.virtfns.front() + ")");
+    }
+    return pass("not-pf");
+  }
+  // KubeVirt v1.9.0 and main: only the non-vfio-pci path has a PF test.
   if (is_passthrough(d)) {
     return not_applicable("not-pf");
   }
-  if (rules == RuleSet::kubevirt && d.has_sriov_totalvfs) {
+  if (d.has_sriov_totalvfs) {
     return fail("not-pf", "is a PF (has sriov_totalvfs)");
-  }
-  if (rules == RuleSet::pr16710 && !d.virtfns.empty()) {
-    return fail("not-pf", "is a PF (has " + d.virtfns.front() + ")");
   }
   return pass("not-pf");
 }
@@ -165,6 +186,57 @@ RuleResult rule_iommu_group_exclusive(const DeviceFacts& d) {
   return pass("iommu-group-exclusive");
 }
 
+Allocation rule_allocate_host_paths(const DeviceFacts& d, RuleSet rules, Verdict verdict) {
+  constexpr std::string_view kId = "allocate-host-paths";
+  Allocation a;
+  if (verdict == Verdict::skipped || !d.iommu_group) {
+    a.rule = not_applicable(std::string(kId));
+    return a;
+  }
+  a.applicable = true;
+  // Every set hands the VFIO container and the device's group.
+  a.host_paths.emplace_back("/dev/vfio/vfio");
+  if (!d.vfio_container_node_exists) {
+    a.missing.emplace_back("/dev/vfio/vfio");
+  }
+  a.host_paths.push_back("/dev/vfio/" + *d.iommu_group);
+  if (!d.vfio_group_node_exists) {
+    a.missing.push_back(a.host_paths.back());
+  }
+  // v1.9.0 adds /dev/vfio/devices/X for every entry X of vfio-dev/; main
+  // (after #18905) only those whose node exists; #16710's head predates the
+  // cdev paths and adds none.
+  if (rules != RuleSet::pr16710) {
+    for (const auto& entry : d.vfio_dev) {
+      std::string path = "/dev/vfio/devices/" + entry;
+      const bool absent = std::find(d.vfio_dev_without_node.begin(), d.vfio_dev_without_node.end(),
+                                    entry) != d.vfio_dev_without_node.end();
+      if (absent && rules == RuleSet::kubevirt_main) {
+        a.left_out.push_back(std::move(path));
+        continue;
+      }
+      if (absent) {
+        a.missing.push_back(path);
+      }
+      a.host_paths.push_back(std::move(path));
+    }
+  }
+  if (a.missing.empty()) {
+    a.rule = pass(std::string(kId));
+    return a;
+  }
+  a.reasons.reserve(a.missing.size());
+  for (const auto& path : a.missing) {
+    std::string r = "Allocate hands " + path + ", which does not exist: the pod is refused";
+    if (path.rfind("/dev/vfio/devices/", 0) == 0) {
+      r += " (kubevirt issue #18895)";
+    }
+    a.reasons.push_back(std::move(r));
+  }
+  a.rule = fail(std::string(kId), io::join(a.reasons, "; "));
+  return a;
+}
+
 std::optional<std::string> lookup_vgpu_type_name(std::string_view creatable,
                                                  std::string_view type) {
   // Layout: a header "ID    : vGPU Name", then one "%-5d : %s" line per type.
@@ -215,6 +287,7 @@ Evaluation evaluate(const DeviceFacts& d, RuleSet rules) {
   } else {
     e.verdict = Verdict::discovered;
   }
+  e.allocation = rule_allocate_host_paths(d, rules, e.verdict);
   if (d.current_vgpu_type && d.creatable_vgpu_types) {
     e.vgpu_type_name = lookup_vgpu_type_name(*d.creatable_vgpu_types, *d.current_vgpu_type);
   }

@@ -25,20 +25,27 @@ class SleepWatcher final : public ChangeWatcher {
 bool expectation_holds(const Expectation& e, const Summary& s, std::string* message) {
   std::string msg;
   bool ok = false;
-  const std::string found = std::to_string(s.discovered) + " discovered";
+  std::string found = std::to_string(s.allocatable) + " discovered and allocatable";
+  if (s.not_allocatable > 0) {
+    found += " (" + std::to_string(s.not_allocatable) + " more discovered but not allocatable)";
+  }
   switch (e.kind) {
     case Expectation::Kind::exact:
-      ok = s.discovered == e.count;
-      msg = "expected exactly " + std::to_string(e.count) + " discovered, found " + found;
+      ok = s.allocatable == e.count;
+      msg = "expected exactly " + std::to_string(e.count) + " discovered and allocatable, found " +
+            found;
       break;
     case Expectation::Kind::min:
-      ok = s.discovered >= e.count;
-      msg = "expected at least " + std::to_string(e.count) + " discovered, found " + found;
+      ok = s.allocatable >= e.count;
+      msg = "expected at least " + std::to_string(e.count) + " discovered and allocatable, found " +
+            found;
       break;
     case Expectation::Kind::any:
-      ok = s.discovered > 0 && s.failed == 0;
-      msg = "expected at least 1 discovered and none failed, found " + found + " and " +
-            std::to_string(s.failed) + " failed";
+      ok = s.allocatable > 0 && s.failed == 0 && s.not_allocatable == 0;
+      msg =
+          "expected at least 1 discovered and allocatable and none failed or not allocatable, "
+          "found " +
+          found + " and " + std::to_string(s.failed) + " failed";
       break;
   }
   if (message != nullptr) {
@@ -51,6 +58,7 @@ Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
                              const ValidateOptions& options) {
   Report report;
   report.rules = options.rules;
+  report.rules_name = options.rules_name;
   report.source_kind = source.kind();
   report.sysfs_root = reader.sysfs_root().string();
   report.dev_root = reader.dev_root().string();
@@ -85,6 +93,11 @@ Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
     switch (dr.evaluation.verdict) {
       case Verdict::discovered:
         ++report.summary.discovered;
+        if (dr.evaluation.allocation.allocatable()) {
+          ++report.summary.allocatable;
+        } else {
+          ++report.summary.not_allocatable;
+        }
         break;
       case Verdict::skipped:
         ++report.summary.skipped;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include "fsv/rules.hpp"
 #include "tree.hpp"
 
 namespace {
@@ -151,6 +152,92 @@ TEST_F(Cli, RulesOption) {
   tree_.add(spec);
   EXPECT_EQ(run(roots() + "--expect 5").rc, 1);
   EXPECT_EQ(run(roots() + "--expect 5 --rules pr16710").rc, 0);
+}
+
+// vfio-dev/vfioN without its /dev/vfio/devices node, as on 6.1 (#18895).
+TEST_F(Cli, RuleSetsDecideTheGateOnA61ShapedNode) {
+  fsv::test::Tree tree;
+  for (int i = 0; i < 4; ++i) {
+    auto spec = fsv::test::vf(i);
+    spec.vfio_dev = {"vfio" + std::to_string(i)};
+    spec.vfio_dev_cdev = false;
+    spec.vfio_dev_nodes = false;
+    tree.add(spec);
+  }
+  const std::string r61 =
+      "--sysfs-root " + tree.sys().string() + " --dev-root " + tree.dev().string() + " ";
+  auto r = run(r61 + "--rules kubevirt-1.9.0 --expect 4");
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("Allocate hands /dev/vfio/devices/vfio3, which does not exist: the pod is "
+                       "refused (kubevirt issue #18895)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("FAIL: expected exactly 4 discovered and allocatable, found 0"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(run(r61 + "--rules kubevirt --expect 4").rc, 1);  // the alias
+  EXPECT_EQ(run(r61).rc, 1);                                  // the default
+  EXPECT_EQ(run(r61 + "--rules kubevirt-1.9.0 --expect 0").rc, 0);
+  r = run(r61 + "--rules kubevirt-main --expect 4");
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("#18895"), std::string::npos) << r.out;
+  EXPECT_EQ(run(r61 + "--rules pr16710 --expect 4").rc, 0);
+  r = run(r61 + "--format json");
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["rules"], "kubevirt");
+  EXPECT_EQ(j["rule_set"]["name"], "kubevirt-1.9.0");
+  EXPECT_EQ(j["summary"]["not_allocatable"], 4);
+  // A snapshot keeps the absent nodes absent.
+  const std::string snap = tree.root().string() + "/snap";
+  r = run(r61 + "--snapshot " + snap + " --format json");
+  auto again = run("--sysfs-root " + snap + "/sys --dev-root " + snap + "/dev --format json");
+  EXPECT_EQ(nlohmann::json::parse(again.out)["summary"], nlohmann::json::parse(r.out)["summary"]);
+  EXPECT_EQ(nlohmann::json::parse(again.out)["summary"]["not_allocatable"], 4);
+  // The same node with the cdev nodes (6.6+ with CONFIG_VFIO_DEVICE_CDEV).
+  for (int i = 0; i < 4; ++i) {
+    tree.write(tree.dev() / "vfio" / "devices" / ("vfio" + std::to_string(i)), "");
+  }
+  EXPECT_EQ(run(r61 + "--rules kubevirt-1.9.0 --expect 4").rc, 0);
+  EXPECT_EQ(run(r61 + "--rules kubevirt-main --expect 4").rc, 0);
+}
+
+TEST_F(Cli, UnknownRuleSetSaysWhatIsAllowed) {
+  auto r = run(roots() + "--rules kubevirt-1.8.0");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("unknown rule set 'kubevirt-1.8.0'"), std::string::npos) << r.err;
+  for (const auto& n : fsv::rule_set_names()) {
+    EXPECT_NE(r.err.find(std::string(n.name)), std::string::npos) << n.name << ": " << r.err;
+  }
+}
+
+// --help, the man page and docs/validator.md name every rule set and what
+// the alias stands for.
+TEST_F(Cli, EveryRuleSetIsDocumented) {
+  const auto help = run("--help").out;
+  const auto man = slurp(FSV_MAN_PAGE);
+  const auto doc = slurp(FSV_VALIDATOR_DOC);
+  ASSERT_FALSE(man.empty());
+  ASSERT_FALSE(doc.empty());
+  // groff escapes '-' as '\-'.
+  const auto unescape = [](std::string t) {
+    for (size_t pos = 0; (pos = t.find("\\-", pos)) != std::string::npos;) {
+      t.erase(pos, 1);
+    }
+    return t;
+  };
+  const std::string man_text = unescape(man);
+  for (const auto& n : fsv::rule_set_names()) {
+    const std::string name(n.name);
+    EXPECT_NE(help.find(name + ": "), std::string::npos) << name;
+    EXPECT_NE(man_text.find(name), std::string::npos) << name;
+    EXPECT_NE(doc.find("`" + name + "`"), std::string::npos) << name;
+    if (n.alias) {
+      const std::string target(fsv::to_string(n.rules));
+      EXPECT_NE(help.find(name + ": alias of " + target), std::string::npos) << help;
+      EXPECT_NE(man_text.find("alias of " + target), std::string::npos);
+      EXPECT_NE(doc.find("alias of `" + target + "`"), std::string::npos);
+    }
+  }
 }
 
 TEST_F(Cli, VersionAndHelp) {

@@ -42,7 +42,9 @@ TEST(JsonReport, ParsesBackWithTheDocumentedSchema) {
   const auto j = nlohmann::json::parse(render_json(sample(), plain()));
   EXPECT_EQ(j["schema_version"], kJsonSchemaVersion);
   EXPECT_EQ(j["tool"]["version"], "9.9.9");
-  EXPECT_EQ(j["rules"], "kubevirt");
+  EXPECT_EQ(j["rules"], "kubevirt");  // the name asked for (the default alias)
+  EXPECT_EQ(j["rule_set"]["name"], "kubevirt-1.9.0");
+  EXPECT_EQ(j["rule_set"]["requested"], "kubevirt");
   EXPECT_EQ(j["source"]["kind"], "directory");
   ASSERT_EQ(j["selectors"].size(), 2U);
   EXPECT_EQ(j["selectors"][1]["external_resource_provider"], true);
@@ -54,6 +56,8 @@ TEST(JsonReport, ParsesBackWithTheDocumentedSchema) {
   EXPECT_EQ(j["summary"]["discovered"], 1);
   EXPECT_EQ(j["summary"]["skipped"], 1);
   EXPECT_EQ(j["summary"]["failed"], 1);
+  EXPECT_EQ(j["summary"]["allocatable"], 1);
+  EXPECT_EQ(j["summary"]["not_allocatable"], 0);
   const auto& devs = j["devices"];
   ASSERT_EQ(devs.size(), 3U);
   EXPECT_EQ(devs[0]["address"], "0001:00:00.0");
@@ -62,8 +66,16 @@ TEST(JsonReport, ParsesBackWithTheDocumentedSchema) {
   EXPECT_EQ(devs[0]["iommu_group"], "100");
   EXPECT_EQ(devs[0]["numa_node"], -1);
   EXPECT_EQ(devs[0]["vgpu_type"], "256");
-  EXPECT_EQ(devs[0]["vgpu_type_name"], "GRID T4-1Q");
+  EXPECT_EQ(devs[0]["vgpu_type_name"], "GRID T4-1B");
   EXPECT_TRUE(devs[0]["reasons"].empty());
+  EXPECT_EQ(devs[0]["allocatable"], true);
+  EXPECT_EQ(devs[0]["allocation"]["rule"], "allocate-host-paths");
+  EXPECT_EQ(devs[0]["allocation"]["result"], "pass");
+  EXPECT_EQ(devs[0]["allocation"]["host_paths"],
+            nlohmann::json({"/dev/vfio/vfio", "/dev/vfio/100"}));
+  EXPECT_TRUE(devs[0]["allocation"]["missing"].empty());
+  EXPECT_TRUE(devs[1]["allocatable"].is_null());  // skipped: never allocated
+  EXPECT_EQ(devs[1]["allocation"]["result"], "n/a");
   EXPECT_EQ(devs[1]["verdict"], "skipped");
   EXPECT_EQ(devs[2]["verdict"], "failed");
   EXPECT_EQ(devs[2]["reasons"], nlohmann::json({"driver is nouveau, not nvidia",
@@ -71,6 +83,69 @@ TEST(JsonReport, ParsesBackWithTheDocumentedSchema) {
   EXPECT_EQ(devs[2]["rules"].size(), 8U);
   EXPECT_EQ(devs[2]["rules"][1]["id"], "driver-allowed");
   EXPECT_EQ(devs[2]["rules"][1]["result"], "fail");
+}
+
+// Two VFs as on 6.1: vfio-dev/vfioN without a device number or node.
+Report entry_only(RuleSet rules, const std::string& name) {
+  test::Tree tree;
+  for (int i = 0; i < 2; ++i) {
+    auto spec = test::vf(i);
+    spec.vfio_dev = {"vfio" + std::to_string(i)};
+    spec.vfio_dev_cdev = false;
+    spec.vfio_dev_nodes = false;
+    tree.add(spec);
+  }
+  ValidateOptions o;
+  o.rules = rules;
+  o.rules_name = name;
+  o.selectors = {{"10de:1eb8", "nvidia.com/TU104GL_Tesla_T4", false}};
+  o.expectation = {Expectation::Kind::exact, 2};
+  auto src = make_directory_source(tree.sys(), tree.dev());
+  return std::move(validate_once(*src, FactReader(tree.sys(), tree.dev()), o)).value();
+}
+
+TEST(Reports, NotAllocatableIsAFailureInEveryFormat) {
+  const auto r = entry_only(RuleSet::kubevirt_1_9_0, "kubevirt-1.9.0");
+  const auto j = nlohmann::json::parse(render_json(r, plain()));
+  EXPECT_EQ(j["rules"], "kubevirt-1.9.0");
+  EXPECT_EQ(j["rule_set"]["name"], "kubevirt-1.9.0");
+  EXPECT_EQ(j["summary"]["discovered"], 2);
+  EXPECT_EQ(j["summary"]["allocatable"], 0);
+  EXPECT_EQ(j["summary"]["not_allocatable"], 2);
+  EXPECT_EQ(j["expectation"]["met"], false);
+  const auto& d = j["devices"][1];
+  EXPECT_EQ(d["verdict"], "discovered");
+  EXPECT_EQ(d["allocatable"], false);
+  EXPECT_EQ(d["allocation"]["result"], "fail");
+  EXPECT_EQ(d["allocation"]["missing"], nlohmann::json({"/dev/vfio/devices/vfio1"}));
+  EXPECT_NE(d["allocation"]["reasons"][0].get<std::string>().find("#18895"), std::string::npos);
+
+  const std::string t = render_table(r, plain());
+  EXPECT_NE(t.find("0001:00:01.0  10de:1eb8  discovered  no "), std::string::npos) << t;
+  EXPECT_NE(t.find("    - Allocate hands /dev/vfio/devices/vfio1, which does not exist"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("rules kubevirt-1.9.0,"), std::string::npos) << t;
+  auto quiet = plain();
+  quiet.quiet = true;
+  EXPECT_NE(render_table(r, quiet).find("0001:00:00.0"), std::string::npos);
+
+  const std::string xml = render_junit(r, plain());
+  EXPECT_NE(xml.find("<testsuite name=\"devices\" tests=\"2\" failures=\"2\""), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("type=\"not-allocatable\""), std::string::npos);
+  EXPECT_NE(xml.find("<property name=\"rule_set\" value=\"kubevirt-1.9.0\"/>"), std::string::npos);
+}
+
+TEST(Reports, AliasIsShownWithTheSetThatRan) {
+  const auto r = entry_only(RuleSet::kubevirt_main, "kubevirt-main");
+  EXPECT_TRUE(r.expectation_met);
+  const auto j = nlohmann::json::parse(render_json(r, plain()));
+  EXPECT_EQ(j["devices"][0]["allocatable"], true);
+  EXPECT_EQ(j["devices"][0]["allocation"]["left_out"], nlohmann::json({"/dev/vfio/devices/vfio0"}));
+  auto alias = sample();
+  EXPECT_NE(render_table(alias, plain()).find("rules kubevirt = kubevirt-1.9.0,"),
+            std::string::npos);
 }
 
 TEST(JunitReport, OneTestcasePerDevice) {
@@ -100,12 +175,14 @@ TEST(TableReport, ShowsVerdictsReasonsAndSummary) {
   EXPECT_NE(t.find("ADDRESS"), std::string::npos);
   EXPECT_NE(t.find("0001:00:00.0  10de:1eb8  discovered"), std::string::npos) << t;
   EXPECT_NE(t.find("    - driver is nouveau, not nvidia\n"), std::string::npos);
-  EXPECT_NE(t.find("256 (GRID T4-1Q)"), std::string::npos);
+  EXPECT_NE(t.find("256 (GRID T4-1B)"), std::string::npos);
   EXPECT_NE(
       t.find("selector 10de:2236 (nvidia.com/A10): left to an external provider, not checked"),
       std::string::npos);
   EXPECT_NE(t.find("3 matched: 1 discovered, 1 skipped, 1 failed"), std::string::npos);
-  EXPECT_NE(t.find("FAIL: expected exactly 2 discovered, found 1 discovered"), std::string::npos);
+  EXPECT_NE(t.find("FAIL: expected exactly 2 discovered and allocatable, found 1 discovered and "
+                   "allocatable"),
+            std::string::npos);
   EXPECT_EQ(t.find('\033'), std::string::npos);
 }
 

@@ -60,7 +60,7 @@ TEST(Snapshot, RevalidatesToTheSameVerdicts) {
   ASSERT_TRUE(after.ok()) << after.error().message;
   EXPECT_EQ(verdicts(*before), verdicts(*after));
   EXPECT_EQ(after->devices[0].facts.numa_node, 0);
-  EXPECT_EQ(after->devices[0].evaluation.vgpu_type_name.value_or(""), "GRID T4-1Q");
+  EXPECT_EQ(after->devices[0].evaluation.vgpu_type_name.value_or(""), "GRID T4-1B");
 }
 
 TEST(Snapshot, RefusesANonEmptyDirectory) {

@@ -110,4 +110,6 @@ void Tree::remove_vfio_dev_node(const std::string& entry) {
   fs::remove(dev() / "vfio" / "devices" / entry);
 }
 
+void Tree::remove_vfio_container_node() { fs::remove(dev() / "vfio" / "vfio"); }
+
 }  // namespace fsv::test

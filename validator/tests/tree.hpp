@@ -13,9 +13,9 @@ namespace fsv::test {
 
 inline constexpr const char* kT4Creatable =
     "ID    : vGPU Name\n"
-    "256   : GRID T4-1Q\n"
-    "257   : GRID T4-2Q\n"
-    "512   : GRID T4-4Q\n";
+    "256   : GRID T4-1B\n"
+    "257   : GRID T4-2B\n"
+    "512   : GRID T4-4C\n";
 
 struct DeviceSpec {
   std::string address;
@@ -57,6 +57,8 @@ class Tree {
   std::filesystem::path add(const DeviceSpec& spec);
   void remove(const std::string& address);
   void remove_vfio_dev_node(const std::string& entry);
+  /// Removes dev/vfio/vfio (the VFIO container node).
+  void remove_vfio_container_node();
   void write(const std::filesystem::path& file, const std::string& content) const;
 
  private:

@@ -63,10 +63,12 @@ TEST(ValidateOnce, ExternalSelectorsAreNotChecked) {
 TEST(Expectation, ExactMinAndDefault) {
   Summary s;
   s.discovered = 4;
+  s.allocatable = 4;
   std::string msg;
   EXPECT_TRUE(expectation_holds({Expectation::Kind::exact, 4}, s, &msg));
   EXPECT_FALSE(expectation_holds({Expectation::Kind::exact, 3}, s, &msg));
-  EXPECT_EQ(msg, "expected exactly 3 discovered, found 4 discovered");
+  EXPECT_EQ(msg,
+            "expected exactly 3 discovered and allocatable, found 4 discovered and allocatable");
   EXPECT_TRUE(expectation_holds({Expectation::Kind::min, 3}, s, nullptr));
   EXPECT_FALSE(expectation_holds({Expectation::Kind::min, 5}, s, nullptr));
   EXPECT_TRUE(expectation_holds({}, s, nullptr));
@@ -75,6 +77,56 @@ TEST(Expectation, ExactMinAndDefault) {
   EXPECT_TRUE(expectation_holds({Expectation::Kind::exact, 4}, s, nullptr));
   EXPECT_FALSE(expectation_holds({}, Summary{}, nullptr));
   EXPECT_TRUE(expectation_holds({Expectation::Kind::exact, 0}, Summary{}, nullptr));
+}
+
+TEST(Expectation, CountsOnlyAllocatableDevices) {
+  Summary s;
+  s.discovered = 4;
+  s.allocatable = 1;
+  s.not_allocatable = 3;
+  std::string msg;
+  EXPECT_FALSE(expectation_holds({Expectation::Kind::exact, 4}, s, &msg));
+  EXPECT_EQ(msg,
+            "expected exactly 4 discovered and allocatable, found 1 discovered and allocatable "
+            "(3 more discovered but not allocatable)");
+  EXPECT_TRUE(expectation_holds({Expectation::Kind::exact, 1}, s, nullptr));
+  EXPECT_TRUE(expectation_holds({Expectation::Kind::min, 1}, s, nullptr));
+  EXPECT_FALSE(expectation_holds({Expectation::Kind::min, 2}, s, nullptr));
+  EXPECT_FALSE(expectation_holds({}, s, nullptr));  // default: none may be unallocatable
+  s.not_allocatable = 0;
+  EXPECT_TRUE(expectation_holds({}, s, nullptr));
+}
+
+// The 6.1 shape: vfio-dev/vfioN without a device number or /dev node.
+TEST(ValidateOnce, RuleSetDecidesAllocatableCount) {
+  test::Tree tree;
+  for (int i = 0; i < 4; ++i) {
+    auto spec = test::vf(i);
+    spec.vfio_dev = {"vfio" + std::to_string(i)};
+    spec.vfio_dev_cdev = false;
+    spec.vfio_dev_nodes = false;
+    tree.add(spec);
+  }
+  auto src = make_directory_source(tree.sys(), tree.dev());
+  const FactReader reader(tree.sys(), tree.dev());
+  auto o = t4({Expectation::Kind::exact, 4});
+  o.rules = RuleSet::kubevirt_1_9_0;
+  auto r = validate_once(*src, reader, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->summary.discovered, 4U);
+  EXPECT_EQ(r->summary.allocatable, 0U);
+  EXPECT_EQ(r->summary.not_allocatable, 4U);
+  EXPECT_FALSE(r->expectation_met);
+  o.rules = RuleSet::kubevirt_main;
+  r = validate_once(*src, reader, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->summary.allocatable, 4U);
+  EXPECT_TRUE(r->expectation_met);
+  o.rules = RuleSet::pr16710;
+  r = validate_once(*src, reader, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->summary.allocatable, 4U);
+  EXPECT_TRUE(r->expectation_met);
 }
 
 TEST(ValidateWaiting, SeesDevicesThatAppearLate) {

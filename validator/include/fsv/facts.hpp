@@ -34,9 +34,14 @@ struct DeviceFacts {
   int numa_node = -1;                               ///< parsed like KubeVirt: failure gives -1
   std::vector<std::string> vfio_dev;                ///< entries of vfio-dev/
   // Host facts, looked up for this device.
-  bool vfio_group_node_exists = false;  ///< <dev>/vfio/<group> exists (any type)
-  std::vector<std::string>
-      vfio_dev_nodes_missing;  ///< vfio-dev entries without <dev>/vfio/devices/X
+  bool vfio_group_node_exists = false;      ///< <dev>/vfio/<group> exists (any type)
+  bool vfio_container_node_exists = false;  ///< <dev>/vfio/vfio exists (any type)
+  /// vfio-dev entries that have a device number (vfio-dev/X/dev) but no
+  /// <dev>/vfio/devices/X.
+  std::vector<std::string> vfio_dev_nodes_missing;
+  /// Every vfio-dev entry without <dev>/vfio/devices/X, with a device number
+  /// or not (6.1 to 6.5 add vfio-dev/vfioN with no cdev at all).
+  std::vector<std::string> vfio_dev_without_node;
   /// Members of kernel/iommu_groups/<group>/devices; nullopt when that listing is absent.
   std::optional<std::vector<std::string>> iommu_group_members;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,14 +14,33 @@
 
 namespace fsv {
 
-/// Which discovery rules to apply.
+/// Which KubeVirt to model: its discovery rules and what its Allocate hands
+/// the VM (docs/validator.md, "Rule sets", says where each comes from).
 enum class RuleSet {
-  kubevirt,  ///< KubeVirt v1.9 as shipped
-  pr16710,   ///< KubeVirt pull request #16710 (the seed's target)
+  kubevirt_1_9_0,  ///< KubeVirt v1.9.0 as shipped
+  kubevirt_main,   ///< KubeVirt main with pull request #18905 (the #18895 fix)
+  pr16710,         ///< KubeVirt pull request #16710, its last head
 };
 
+/// One name --rules accepts. The only list of rule-set names: the CLI's
+/// option check and help, the reports and the tests all read it.
+struct RuleSetName {
+  std::string_view name;
+  RuleSet rules;
+  bool alias;                    ///< another name for a set listed under its own name
+  std::string_view description;  ///< what it models, one short line for --help
+};
+
+/// Every accepted name, canonical names first, then the aliases.
+std::span<const RuleSetName> rule_set_names();
+/// The canonical name of a set ("kubevirt-1.9.0", ...).
 std::string_view to_string(RuleSet rules);
+/// A name or alias; the error says what is allowed.
 Result<RuleSet> parse_rule_set(std::string_view name);
+
+/// The name used when --rules is not given: the alias of the newest KubeVirt
+/// release this project has checked.
+inline constexpr std::string_view kDefaultRuleSetName = "kubevirt";
 
 enum class Outcome { pass, fail, not_applicable };
 std::string_view to_string(Outcome outcome);
@@ -39,12 +59,28 @@ enum class Verdict {
 };
 std::string_view to_string(Verdict verdict);
 
+/// What the device plugin's Allocate would put in the pod spec for a device,
+/// and whether every host path of it exists (containerd refuses the pod
+/// otherwise).
+struct Allocation {
+  /// False when KubeVirt never allocates the device (skipped, or no IOMMU
+  /// group to name it by); the rest is then empty.
+  bool applicable = false;
+  std::vector<std::string> host_paths;  ///< the device specs' host paths, in Allocate's order
+  std::vector<std::string> missing;     ///< those of host_paths that do not exist
+  std::vector<std::string> left_out;    ///< cdev paths the rule set leaves out (kubevirt-main)
+  std::vector<std::string> reasons;     ///< one per missing path
+  RuleResult rule;                      ///< [allocate-host-paths]; its reason joins `reasons`
+  [[nodiscard]] bool allocatable() const { return applicable && missing.empty(); }
+};
+
 struct Evaluation {
   Verdict verdict = Verdict::failed;
-  std::vector<RuleResult> rules;              ///< every rule, in evaluation order
+  std::vector<RuleResult> rules;              ///< every discovery/health rule, in order
   std::vector<std::string> reasons;           ///< reasons of the failed rules
   std::optional<std::string> vgpu_type_name;  ///< from creatable_vgpu_types, when listed
   bool passthrough = false;                   ///< bound to vfio-pci
+  Allocation allocation;                      ///< what Allocate would hand the VM
 };
 
 // One function per rule. Rule identifiers are in brackets.
@@ -57,7 +93,13 @@ RuleResult rule_vfio_group_node(const DeviceFacts& d);                // [vfio-g
 RuleResult rule_vfio_dev_nodes(const DeviceFacts& d);                 // [vfio-dev-nodes]
 RuleResult rule_iommu_group_exclusive(const DeviceFacts& d);          // [iommu-group-exclusive]
 
-/// Applies every rule and decides the verdict.
+/// The host paths of the device specs Allocate returns for `d` under `rules`
+/// (left_out: the cdev paths the set checks for and omits), and the rule
+/// [allocate-host-paths]: every one of them exists. `verdict` is the
+/// discovery verdict: a skipped device is never allocated.
+Allocation rule_allocate_host_paths(const DeviceFacts& d, RuleSet rules, Verdict verdict);
+
+/// Applies every rule, decides the verdict and predicts Allocate.
 Evaluation evaluate(const DeviceFacts& d, RuleSet rules);
 
 /// The name of vGPU type `type` in a creatable_vgpu_types listing, if listed.

@@ -15,10 +15,11 @@
 
 namespace fsv {
 
-/// What the caller expects to be discovered.
+/// What the caller expects: counts are of devices that are discovered and
+/// allocatable (Allocate's pod spec names only host paths that exist).
 struct Expectation {
   enum class Kind {
-    any,    ///< at least one discovered and none failed
+    any,    ///< at least one discovered and allocatable, none failed or not allocatable
     exact,  ///< --expect N
     min,    ///< --expect-min N
   };
@@ -37,10 +38,13 @@ struct Summary {
   unsigned discovered = 0;
   unsigned skipped = 0;
   unsigned failed = 0;
+  unsigned allocatable = 0;      ///< discovered and allocatable: what --expect counts
+  unsigned not_allocatable = 0;  ///< discovered, but Allocate names a host path that is absent
 };
 
 struct Report {
-  RuleSet rules = RuleSet::kubevirt;
+  RuleSet rules = RuleSet::kubevirt_1_9_0;
+  std::string rules_name{kDefaultRuleSetName};  ///< the name asked for (maybe an alias)
   std::string source_kind;
   std::string sysfs_root;
   std::string dev_root;
@@ -49,12 +53,14 @@ struct Report {
   Summary summary;
   Expectation expectation;
   bool expectation_met = false;
-  std::string expectation_message;  ///< e.g. "expected exactly 4 discovered, found 3"
-  unsigned scans = 1;               ///< passes made (more than one with --wait)
+  std::string
+      expectation_message;  ///< e.g. "expected exactly 4 discovered and allocatable, found 3"
+  unsigned scans = 1;       ///< passes made (more than one with --wait)
 };
 
 struct ValidateOptions {
-  RuleSet rules = RuleSet::kubevirt;
+  RuleSet rules = RuleSet::kubevirt_1_9_0;
+  std::string rules_name{kDefaultRuleSetName};  ///< as given to --rules, for the reports
   std::vector<Selector> selectors;
   Expectation expectation;
 };
