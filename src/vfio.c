@@ -15,8 +15,10 @@
  *    (mmap-able, a sparse-mmap capability says where), the rest reading as
  *    zeroes and ignoring writes; allocated at the first open, freed at the
  *    last close: memory is bounded per open function;
- *  - no INTx, one MSI vector whose eventfd trigger is accepted, signalled on
- *    request and released; VFIO_DEVICE_RESET.
+ *  - no INTx; one MSI vector and the error and request notifiers, whose
+ *    eventfd triggers are accepted, signalled on request and released (the
+ *    request notifier also when the function is unbound while open);
+ *    VFIO_DEVICE_RESET.
  * DMA needs nothing here: the function never pins user memory, so the
  * type1 container accepts and drops the user's maps on its own.
  * Registration is per VFIO API (vfio.h): vfio_vdev.c, vfio_add.c.
@@ -130,9 +132,10 @@ void fsv_vfio_close(struct fsv_vfio *fv)
 	mutex_lock(&fv->lock);
 	if (WARN_ON(!fv->users) || --fv->users)
 		goto out;
-	if (fv->msi_trigger) {
-		eventfd_ctx_put(fv->msi_trigger);
-		fv->msi_trigger = NULL;
+	for (i = 0; i < VFIO_PCI_NUM_IRQS; i++) {
+		if (fv->trigger[i])
+			eventfd_ctx_put(fv->trigger[i]);
+		fv->trigger[i] = NULL;
 	}
 	for (i = 0; i < FSV_NUM_BARS; i++) {
 		vfree(fv->bar_mem[i]);
@@ -237,31 +240,42 @@ out:
 	return ret;
 }
 
-/* Interrupts: no INTx pin (nothing could raise it), one MSI vector. */
+/*
+ * Interrupts: no INTx pin (nothing could raise it), one MSI vector, and the
+ * error and request notifiers a PCI Express function has under vfio-pci.
+ */
 static unsigned int fsv_vfio_irq_count(unsigned int index)
 {
-	return index == VFIO_PCI_MSI_IRQ_INDEX ? 1 : 0;
+	switch (index) {
+	case VFIO_PCI_MSI_IRQ_INDEX:
+	case VFIO_PCI_ERR_IRQ_INDEX:
+	case VFIO_PCI_REQ_IRQ_INDEX:
+		return 1;
+	}
+	return 0;
 }
 
 /*
- * MSI trigger: an eventfd (fd -1 releases it), or a test interrupt
- * (DATA_NONE / DATA_BOOL) signalled on it. Count 0 disables.
+ * A trigger: an eventfd (fd -1 releases it), or a test interrupt (DATA_NONE,
+ * DATA_BOOL true) signalled on it. Count 0 releases it. No masking: MSI has
+ * no per-vector masks, the notifiers none at all.
  */
-static int fsv_vfio_set_msi(struct fsv_vfio *fv, struct vfio_irq_set *hdr,
-			    const u8 *data)
+static int fsv_vfio_set_trigger(struct fsv_vfio *fv, struct vfio_irq_set *hdr,
+				const u8 *data)
 {
+	struct eventfd_ctx **trigger = &fv->trigger[hdr->index];
 	struct eventfd_ctx *ctx = NULL;
 	int ret = 0;
 
 	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) !=
 	    VFIO_IRQ_SET_ACTION_TRIGGER)
-		return -EINVAL;	/* MSI without per-vector masking */
+		return -EINVAL;
 
 	mutex_lock(&fv->lock);
 	if (!hdr->count) {
-		if (fv->msi_trigger)
-			eventfd_ctx_put(fv->msi_trigger);
-		fv->msi_trigger = NULL;
+		if (*trigger)
+			eventfd_ctx_put(*trigger);
+		*trigger = NULL;
 		goto out;
 	}
 	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
@@ -275,9 +289,9 @@ static int fsv_vfio_set_msi(struct fsv_vfio *fv, struct vfio_irq_set *hdr,
 				goto out;
 			}
 		}
-		if (fv->msi_trigger)
-			eventfd_ctx_put(fv->msi_trigger);
-		fv->msi_trigger = ctx;
+		if (*trigger)
+			eventfd_ctx_put(*trigger);
+		*trigger = ctx;
 		break;
 	}
 	case VFIO_IRQ_SET_DATA_BOOL:
@@ -285,13 +299,32 @@ static int fsv_vfio_set_msi(struct fsv_vfio *fv, struct vfio_irq_set *hdr,
 			break;
 		fallthrough;
 	case VFIO_IRQ_SET_DATA_NONE:
-		if (fv->msi_trigger)
-			fsv_eventfd_signal(fv->msi_trigger);
+		if (*trigger)
+			fsv_eventfd_signal(*trigger);
 		break;
 	}
 out:
 	mutex_unlock(&fv->lock);
 	return ret;
+}
+
+/*
+ * The function is being unbound (or its module unloaded) while user space
+ * has it: ask through the request notifier, as vfio-pci does; the core
+ * repeats the request until the device is closed.
+ */
+void fsv_vfio_request(struct fsv_vfio *fv, unsigned int count)
+{
+	mutex_lock(&fv->lock);
+	if (fv->trigger[VFIO_PCI_REQ_IRQ_INDEX]) {
+		if (!(count % 10))
+			pci_notice_ratelimited(fv->pdev, "VFIO: asking user space to release the device (#%u)\n",
+					       count);
+		fsv_eventfd_signal(fv->trigger[VFIO_PCI_REQ_IRQ_INDEX]);
+	} else if (!count) {
+		pci_notice(fv->pdev, "VFIO: no request notifier: waiting for user space to close the device\n");
+	}
+	mutex_unlock(&fv->lock);
 }
 
 static int fsv_vfio_set_irqs(struct fsv_vfio *fv, void __user *uarg)
@@ -311,14 +344,14 @@ static int fsv_vfio_set_irqs(struct fsv_vfio *fv, void __user *uarg)
 						 VFIO_PCI_NUM_IRQS, &data_size);
 	if (ret)
 		return ret;
-	if (hdr.index != VFIO_PCI_MSI_IRQ_INDEX)
-		return -EINVAL;	/* validated above: only a count of 0 gets here */
+	if (!fsv_vfio_irq_count(hdr.index))
+		return -EINVAL;	/* INTx, MSI-X: nothing to set */
 	if (data_size) {
 		data = memdup_user(uarg + minsz, data_size);
 		if (IS_ERR(data))
 			return PTR_ERR(data);
 	}
-	ret = fsv_vfio_set_msi(fv, &hdr, data);
+	ret = fsv_vfio_set_trigger(fv, &hdr, data);
 	kfree(data);
 	return ret;
 }

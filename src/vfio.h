@@ -34,7 +34,7 @@ struct fsv_vfio {
 	unsigned int users;
 	void *bar_mem[FSV_NUM_BARS];	/* vmalloc_user(), FSV_BAR_BACKED */
 	u8 vbar[24];			/* the user's BAR0-5 registers */
-	struct eventfd_ctx *msi_trigger;
+	struct eventfd_ctx *trigger[VFIO_PCI_NUM_IRQS];	/* MSI, ERR, REQ */
 };
 
 /* vfio.c: what user space can do with the device, for every VFIO API. */
@@ -47,6 +47,7 @@ ssize_t fsv_vfio_read(struct fsv_vfio *fv, char __user *buf, size_t count,
 ssize_t fsv_vfio_write(struct fsv_vfio *fv, const char __user *buf,
 		       size_t count, loff_t *ppos);
 int fsv_vfio_mmap(struct fsv_vfio *fv, struct vm_area_struct *vma);
+void fsv_vfio_request(struct fsv_vfio *fv, unsigned int count);
 int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info,
 			 struct vfio_info_cap *caps);
 

@@ -55,6 +55,11 @@ static int fsv_vfio_add_mmap(void *data, struct vm_area_struct *vma)
 	return fsv_vfio_mmap(data, vma);
 }
 
+static void fsv_vfio_add_request(void *data, unsigned int count)
+{
+	fsv_vfio_request(data, count);
+}
+
 static const struct vfio_device_ops fsv_vfio_ops = {
 	.name = "fake-sriov-vgpu",
 	.open = fsv_vfio_add_open,
@@ -63,6 +68,7 @@ static const struct vfio_device_ops fsv_vfio_ops = {
 	.write = fsv_vfio_add_write,
 	.ioctl = fsv_vfio_add_ioctl,
 	.mmap = fsv_vfio_add_mmap,
+	.request = fsv_vfio_add_request,
 };
 
 /* The function keeps its own IOMMU group; VFIO opens /dev/vfio/<group> on it. */

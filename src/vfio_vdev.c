@@ -44,6 +44,11 @@ static int fsv_vfio_vdev_mmap(struct vfio_device *vdev,
 	return fsv_vfio_mmap(to_fsv_vfio(vdev), vma);
 }
 
+static void fsv_vfio_vdev_request(struct vfio_device *vdev, unsigned int count)
+{
+	fsv_vfio_request(to_fsv_vfio(vdev), count);
+}
+
 #ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
 static int fsv_vfio_vdev_region_info_caps(struct vfio_device *vdev,
 					  struct vfio_region_info *info,
@@ -103,6 +108,7 @@ static const struct vfio_device_ops fsv_vfio_ops = {
 	.write = fsv_vfio_vdev_write,
 	.ioctl = fsv_vfio_vdev_ioctl,
 	.mmap = fsv_vfio_vdev_mmap,
+	.request = fsv_vfio_vdev_request,
 #ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
 	.get_region_info_caps = fsv_vfio_vdev_region_info_caps,
 #endif
