@@ -39,7 +39,7 @@ podman_tree() {
 			apt-get clean
 			rm -f /etc/apt/sources.list.d/host-*
 			rm -rf /var/lib/apt/lists/*
-			podman --version' || return 1
+			podman --version' >&2 || return 1
 		tar -C "$tmp/root" --numeric-owner -cf "$tmp/rootfs.tar" . || return 1
 		rm -rf "$tmp/root"
 		touch "$tmp/done"
@@ -55,7 +55,7 @@ prebuild() {
 	local c rc=0
 	c=$(buildah from --pull-never "$tag") || return 1
 	buildah run --isolation chroot \
-		-v "$root/lib/modules:/lib/modules:ro" -v "$root/usr/src:/usr/src:ro" \
+		-v "$root/lib/modules:/lib/modules:ro" -v "$root/usr/src:/usr/src:ro" -v "$root/usr/lib:/host/usr/lib:ro" \
 		-v "$root/var/lib/fake-sriov-vgpu:/var/lib/fake-sriov-vgpu" \
 		--env "KREL=$krel" "$c" -- fsv-node build || rc=$?
 	buildah rm "$c" >/dev/null
