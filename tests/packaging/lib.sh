@@ -86,7 +86,7 @@ host_in_ns() {
 boot_tree() {
 	local root=$1 image=$2 img=$3 out=$4 size=$5 result=$6 limit=$7 rc=0 ktap t0=$SECONDS
 	rm -f "$img"
-	mkfs.ext4 -q -F -L root -d "$root" "$img" "$size" || return 1
+	mkfs.ext4 -q -F -L root -d "$root" "$img" "$size" >&2 || return 1
 	timeout "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m 1536 \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$out" \
 		-kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
