@@ -14,13 +14,16 @@
 #   make check-packages-full  the packaging end-to-end test with the slow
 #                      steps (missing headers, new kernel, rpm upgrade)
 #   make rpm-repo      packages + a dnf repository in build/rpm-repo
+#   make deploy-image  packages + the DaemonSet's node image (mmdebstrap +
+#                      buildah) in build/deploy/ (docs/deploy.md)
+#   make check-deploy  the deploy section (image, manifests, VM end to end)
 #   make fetch-kernels download the kernels under test into the cache
 #   make debug-kernel  build the sanitizer kernel (slow, ~20 min)
 #   make lts-kernel    build the 5.15 LTS test kernel (slow, ~20 min)
 #   make bench         tests/bench/run
 #   make clean
 .PHONY: all module validator packages demo check check-vm check-harness \
-	check-packages-full rpm-repo fetch-kernels debug-kernel lts-kernel bench clean \
+	check-packages-full rpm-repo deploy-image check-deploy fetch-kernels debug-kernel lts-kernel bench clean \
 	deps help
 
 KVER ?= $(shell uname -r)
@@ -32,7 +35,7 @@ export KERNELS CASES FSV_CACHE
 all: module validator
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
 
 module:
 	$(MAKE) -C src KDIR=$(KDIR)
@@ -66,6 +69,12 @@ check-packages-full: deps
 
 rpm-repo: packages
 	packaging/rpm/make-repo $(BUILD_DIR)/rpm-repo $(BUILD_DIR)/packages
+
+deploy-image: packages
+	deploy/image/build -d $(BUILD_DIR)/packages
+
+check-deploy: deps
+	tests/check deploy
 
 fetch-kernels:
 	tests/vm/fetch

@@ -144,7 +144,7 @@ deb_upgrade() {
 # /dev/vfio/devices nodes, where KubeVirt v1.9.0's Allocate fails (kubevirt
 # issue #18895, the validator's default set); the packages are under test here.
 boot_guest() {
-	local img=$work/disk.raw out=$work/console.log rc=0 ktap=
+	local img=$work/disk.raw out=$work/console.log rc=0 ktap
 	R "sed -i 's/^#options fake_sriov_vgpu num_vfs=.*/options fake_sriov_vgpu num_vfs=$E2E_NUM_VFS vgpu_type=$E2E_VGPU_TYPE/' /etc/modprobe.d/fake-sriov-vgpu.conf
 		grep -q num_vfs=$E2E_NUM_VFS /etc/modprobe.d/fake-sriov-vgpu.conf
 		sed -i 's/^FAKESRIOV_VALIDATE_ARGS=.*/FAKESRIOV_VALIDATE_ARGS=\"--wait 30 --rules kubevirt-main\"/' /etc/default/fakesriov-validate
@@ -154,25 +154,9 @@ boot_guest() {
 		install -m 0644 "$here/guest/fsv-e2e.service" "$root/etc/systemd/system/fsv-e2e.service" &&
 		printf 'VERSION=%s\nNUM_VFS=%s\nVGPU_TYPE=%s\n' "$version2" "$E2E_NUM_VFS" "$E2E_VGPU_TYPE" >"$root/etc/fsv-e2e.conf" &&
 		R 'systemctl enable fsv-e2e.service' >/dev/null || return 1
-	rm -f "$img"
-	mkfs.ext4 -q -F -L root -d "$root" "$img" 4G || return 1
-	local t0=$SECONDS
-	timeout 900 qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m 1536 \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$out" \
-		-kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 systemd.show_status=0 loglevel=4" \
-		-drive "file=$img,if=virtio,format=raw" >/dev/null 2>&1 || rc=$?
-	diag "guest boot + checks took $((SECONDS - t0)) s (qemu rc $rc)"
-	# The result file, read without mounting; the console is the fallback.
-	ktap=$(debugfs -R 'cat /var/lib/fsv-e2e/result' "$img" 2>/dev/null | sed -n 's/^FSV: //p')
-	[ -n "$ktap" ] || ktap=$(tr -d '\r' <"$out" | sed -n 's/^.*FSV: //p')
-	rm -f "$img"
+	ktap=$(boot_tree "$root" "$image" "$img" "$out" 4G /var/lib/fsv-e2e/result 900) || rc=$?
 	R 'systemctl disable fsv-e2e.service; rm -f /etc/systemd/system/fsv-e2e.service /usr/local/sbin/fsv-e2e /etc/fsv-e2e.conf' >/dev/null 2>&1
-	[ -n "$ktap" ] || {
-		tail -n 30 "$out"
-		echo "no result from the guest (qemu rc $rc)"
-		return 1
-	}
+	[ "$rc" = 0 ] || return 1
 	printf '%s\n' "$ktap" >"$work/guest-ktap"
 	printf '%s\n' "$ktap"
 	grep -q '^done' <<<"$ktap" && ! grep -q '^not ok' <<<"$ktap"
