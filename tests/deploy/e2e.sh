@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# shellcheck shell=bash disable=SC2154
+# shellcheck shell=bash
 #
 # The end-to-end part of tests/sections/deploy (sourced; uses its variables
 # top, here, cache, work, version, tag, archive and tests/packaging/lib.sh).
@@ -11,6 +11,9 @@
 # under QEMU and tests/deploy/guest/fsv-deploy-e2e runs the pods with podman.
 
 readonly PODMAN_IMAGE_VERSION=2 E2E_NUM_VFS=3 E2E_VGPU_TYPE=256
+# Set by tests/sections/deploy before it sources this file.
+# shellcheck disable=SC2154 # assigned in the sourcing script
+: "${top:?}" "${here:?}" "${cache:?}" "${work:?}" "${version:?}" "${tag:?}" "${archive:?}"
 
 # The guest checks' names, in order, from the guest script itself.
 e2e_names() {
