@@ -9,6 +9,7 @@
 
 #include <linux/numa.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "conftest.h"
@@ -178,6 +179,31 @@ static inline void fsv_vfio_put_device(struct vfio_device *vdev)
 #else
 #define FSV_VFIO_EMULATED_IOMMU 0
 #endif /* FSV_VFIO_ALLOC || FSV_VFIO_INIT */
+
+/*
+ * driver_override: where it lives and who may set it moved twice (a plain
+ * pci_dev field; driver_set_override() in 5.19; struct device's own with
+ * device_set_driver_override() later). Called on a new pci_dev, before the
+ * driver core matches it: nobody else can touch the field yet.
+ */
+static inline int fsv_pci_set_driver_override(struct pci_dev *pdev,
+					      const char *name)
+{
+#if defined(FSV_HAVE_DEVICE_SET_DRIVER_OVERRIDE)
+	return device_set_driver_override(&pdev->dev, name);
+#elif defined(FSV_HAVE_DRIVER_SET_OVERRIDE)
+	return driver_set_override(&pdev->dev, &pdev->driver_override, name,
+				   strlen(name));
+#else
+	char *s = kstrdup(name, GFP_KERNEL);
+
+	if (!s)
+		return -ENOMEM;
+	kfree(pdev->driver_override);
+	pdev->driver_override = s;
+	return 0;
+#endif
+}
 
 /* eventfd_signal() lost its count argument in 6.8. */
 #include <linux/eventfd.h>

@@ -99,6 +99,17 @@ struct vfio_device_ops fsv_probe_ops = { .open_device = NULL,
 	.close_device = NULL };
 C
 
+probe DEVICE_SET_DRIVER_OVERRIDE <<'C'
+#include <linux/device.h>
+int fsv_probe_fn(struct device *d) { return device_set_driver_override(d, "x"); }
+C
+
+probe DRIVER_SET_OVERRIDE <<'C'
+#include <linux/pci.h>
+int fsv_probe_fn(struct pci_dev *p)
+{ return driver_set_override(&p->dev, &p->driver_override, "x", 1); }
+C
+
 probe EVENTFD_SIGNAL_ONE_ARG <<'C'
 #include <linux/eventfd.h>
 void fsv_probe_fn(struct eventfd_ctx *c) { eventfd_signal(c); }

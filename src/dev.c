@@ -270,6 +270,15 @@ static int fsv_bus_notify(struct notifier_block *nb, unsigned long action,
 
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
+		/*
+		 * Only the stub driver may bind it: a GPU driver loaded first
+		 * (nouveau matches any NVIDIA display function) would probe it
+		 * and touch BARs nothing backs. Users may still override it.
+		 */
+		ret = fsv_pci_set_driver_override(pdev, fsv_driver_name());
+		if (ret)
+			pci_warn(pdev, "driver_override not set (%d): another NVIDIA driver could probe it\n",
+				 ret);
 		fsv_vf_claim_bars(pdev);
 		ret = fsv_vf_group_attach(vf, pdev);
 		if (ret)

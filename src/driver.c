@@ -128,6 +128,11 @@ int fsv_driver_register(const char *name)
 	return ret;
 }
 
+const char *fsv_driver_name(void)
+{
+	return fsv_driver.name;
+}
+
 void fsv_driver_unregister(void)
 {
 	pci_unregister_driver(&fsv_driver);

@@ -145,6 +145,7 @@ void fsv_vf_vfio_closed(struct fsv_vf *vf);
 /* driver.c */
 int fsv_driver_register(const char *name);
 void fsv_driver_unregister(void);
+const char *fsv_driver_name(void);
 
 /* vfio.c, vfio_vdev.c, vfio_add.c */
 int fsv_vfio_check(int mode);

@@ -9,7 +9,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 32
+ktap_plan 33
 ngroups() { find /sys/kernel/iommu_groups -mindepth 1 -maxdepth 1 | wc -l; }
 groups_before=$(ngroups)
 
@@ -22,6 +22,8 @@ assert_eq "device" 0x1eb8 "$(cat "$D"/device)"
 assert_eq "class" 0x030000 "$(cat "$D"/class)"
 assert_eq "subsystem" "0x10de 0x12a2" "$(cat "$D"/subsystem_vendor "$D"/subsystem_device | xargs)"
 assert_eq "driver" nvidia "$(drv_of 0001:00:00.0)"
+# Only the stub may bind it (a GPU driver loaded first would otherwise probe it).
+assert_eq "driver_override names the stub" nvidia "$(cat "$D"/driver_override)"
 assert_eq "current_vgpu_type" 256 "$(cat "$D"/nvidia/current_vgpu_type)"
 assert_eq "nvidia/ modes" "-r--r--r-- -rw-r--r--" \
 	"$(stat -c %A "$D"/nvidia/* | xargs)"
