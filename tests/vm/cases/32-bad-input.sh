@@ -1,0 +1,246 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# Stress: bad input for every writable file the module is involved in and
+# every module parameter, from the lists in /tests/inputs (tests/vm/inputs:
+# targets.txt names target, list and the documented errno). Each input must
+# get that errno in one write(2) (or fail the load), leave the module's items,
+# every function of the bus, their types, drivers and driver_override as they
+# were, and put nothing in the kernel log but the module's own message. Then
+# bad writers race a good one on the same file.
+# budget: 40
+# kmemleak: after
+# shellcheck source=tests/vm/guest/lib.sh
+. /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
+. /tests/fsv.sh
+
+IN=/tests/inputs
+W=/usr/libexec/fsv/fsv-write
+KO=/lib/modules/$KREL/extra/fake-sriov-vgpu.ko
+C=$FSV_CFS
+VF=0001:00:08.0
+[ -r $IN/targets.txt ] || skip_all "no input lists in $IN (tests/vm/run copies tests/vm/inputs)"
+[ -x $W ] || skip_all "$W is missing (tests/vm/progs/fsv-write.c did not build)"
+
+# One result per target+list line of targets.txt, one for the race.
+rows=$(grep -cv '^[[:space:]]*\(#.*\)\{0,1\}$' $IN/targets.txt)
+ktap_plan $((rows + 1))
+
+pids=
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	for _p in $pids; do kill "$_p" 2>/dev/null; done
+	wait 2>/dev/null
+	fsv_unload >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+# The state no bad input may change: every item's attributes, every function
+# of the bus with its vGPU type, driver (nvidia/other/-) and driver_override.
+snap() {
+	for _i in "$C"/*; do
+		[ -d "$_i" ] || continue
+		printf '%s:' "${_i##*/}"
+		for _a in slot function vgpu_type profile enable address; do
+			_v=
+			read -r _v <"$_i/$_a" 2>/dev/null
+			printf ' %s' "$_v"
+		done
+		echo
+	done
+	for _d in "$SYSPCI"/0001:*; do
+		[ -e "$_d" ] || continue
+		_t=- _o=- _b=-
+		read -r _t <"$_d/nvidia/current_vgpu_type" 2>/dev/null
+		read -r _o <"$_d/driver_override" 2>/dev/null
+		if [ -d "$_d/nvidia" ]; then _b=nvidia; elif [ -e "$_d/driver" ]; then _b=other; fi
+		echo "${_d##*/} $_t $_b $_o"
+	done
+	[ -d /sys/module/fake_sriov_vgpu ] && echo module
+	while read -r _l; do
+		case $_l in *fake-sriov-vgpu*) echo "iomem $_l" ;; esac
+	done </proc/iomem
+}
+
+# The two items and the two load-time VFs (bystanders) every sysfs row uses.
+setup_items() {
+	fsv_load num_vfs=2 || return 1
+	mkdir "$C/bad" "$C/on" || return 1
+	wr "$C/bad/slot" 9 && wr "$C/bad/function" 0 &&
+		wr "$C/on/slot" 8 && wr "$C/on/function" 0 && wr "$C/on/enable" 1
+}
+
+# Puts everything back after an input that changed something (a failure).
+restore() {
+	{
+		[ -e "$SYSPCI/$VF" ] || echo 1 >/sys/bus/pci/rescan
+		wr "$C/bad/enable" 0
+		wr "$C/bad/slot" 9
+		wr "$C/bad/function" 0
+		wr "$C/bad/vgpu_type" 256
+		wr "$C/bad/profile" t4
+		wr "$C/on/enable" 1
+		for _v in $(fsv_vfs); do
+			wr "$SYSPCI/$_v/driver_override" ""
+			[ -e "$SYSPCI/$_v/driver" ] || wr /sys/bus/pci/drivers/nvidia/bind "$_v"
+			wr "$SYSPCI/$_v/nvidia/current_vgpu_type" 256
+		done
+	} >/dev/null 2>&1
+}
+
+# errno name from a kmod error message.
+errname() {
+	case $1 in
+	*"Invalid argument"*) echo EINVAL ;;
+	*"Numerical result out of range"*) echo ERANGE ;;
+	*"No space left on device"*) echo ENOSPC ;;
+	*"File exists"*) echo EEXIST ;;
+	*"Device or resource busy"*) echo EBUSY ;;
+	*"Operation not permitted"*) echo EPERM ;;
+	*"not supported"*) echo EOPNOTSUPP ;;
+	*) echo "other($1)" ;;
+	esac
+}
+
+# put TARGET INPUT: writes (or loads with) the input; prints OK or the errno.
+put() {
+	case $1 in
+	param:*)
+		_v=$($W -d "$2")
+		if insmod "$KO" "${1#param:}=$_v" 2>/tmp/insmod.err; then
+			echo OK
+			rmmod fake_sriov_vgpu
+		else
+			errname "$(cat /tmp/insmod.err)"
+		fi
+		return
+		;;
+	cfs:*) _f=$C/bad/${1#cfs:} ;;
+	cfs-on:*) _f=$C/on/${1#cfs-on:} ;;
+	vf:*) _f=$SYSPCI/$VF/${1#vf:} ;;
+	drv:*) _f=/sys/bus/pci/drivers/nvidia/${1#drv:} ;;
+	bus:*) _f=/sys/bus/pci/${1#bus:} ;;
+	*) echo "unknown-target"; return ;;
+	esac
+	$W "$2" "$_f"
+}
+
+total=0 wrong=0 changed=0 foreign=0 loaded=1
+first_err() { [ -n "$_err" ] || _err=$1; }
+# row TARGET LIST ERRNO: one result for all inputs of LIST.
+row() {
+	_t=$1 _list=$2 _want=$3
+	_name="$_t: $_list: $_want"
+	if [ ! -r "$IN/$_list" ]; then
+		not_ok "$_name" "no list $IN/$_list"
+		return
+	fi
+	case $_t in
+	param:*)
+		if [ $loaded = 1 ]; then
+			# rmmod, not modprobe -r: insmod needs the dependencies.
+			rmdir "$C/bad" "$C/on"
+			rmmod fake_sriov_vgpu
+			for _m in $(modinfo -F depends "$KO" | tr ',' ' '); do modprobe "$_m"; done
+			loaded=0
+		fi
+		_allow="fake_sriov_vgpu|${_t#param:}[:=]|callbacks suppressed"
+		;;
+	*)
+		if [ $loaded = 0 ]; then setup_items; loaded=1; fi
+		_allow="fake_sriov_vgpu|fake-sriov-vgpu|0001:00:|callbacks suppressed"
+		;;
+	esac
+	_n=0 _err=
+	while IFS= read -r _in; do
+		case $_in in '' | '#'*) continue ;; esac
+		_n=$((_n + 1))
+		total=$((total + 1))
+		_before=$(snap)
+		_k=$(dmesg | wc -l)
+		_got=$(put "$_t" "$_in")
+		_after=$(snap)
+		_log=$(dmesg | tail -n +$((_k + 1)) | grep -vE "$_allow" | head -n 3)
+		if [ "$_got" != "$_want" ]; then
+			wrong=$((wrong + 1))
+			diag "$_t: input '$_in': got $_got, expected $_want"
+			first_err "input '$_in' got $_got"
+		fi
+		if [ "$_before" != "$_after" ]; then
+			changed=$((changed + 1))
+			diag "$_t: input '$_in' changed the state:"
+			echo "$_before" | sed 's/^/#   before: /'
+			echo "$_after" | sed 's/^/#   after:  /'
+			first_err "input '$_in' changed the state"
+			restore
+		fi
+		if [ -n "$_log" ]; then
+			foreign=$((foreign + 1))
+			echo "$_log" | sed "s/^/# $_t: input '$_in': kernel log: /"
+			first_err "input '$_in' logged: $(echo "$_log" | head -n 1)"
+		fi
+	done <"$IN/$_list"
+	if [ $_n = 0 ]; then
+		not_ok "$_name" "no inputs in $_list"
+	elif [ -z "$_err" ]; then
+		ok "$_name ($_n inputs)"
+	else
+		not_ok "$_name" "$_err"
+	fi
+}
+
+t0=$(date +%s)
+if ! setup_items; then
+	diag "could not set up the items: $(dmesg | tail -n 3)"
+fi
+rows_run=0
+while read -r tgt lst want _; do
+	case $tgt in '' | '#'*) continue ;; esac
+	rows_run=$((rows_run + 1))
+	row "$tgt" "$lst" "$want"
+done <$IN/targets.txt
+
+# Bad writers race a good one on the same file: every bad write is EINVAL,
+# the last good value is what stays, the other functions keep theirs.
+[ $loaded = 0 ] && setup_items
+F=$SYSPCI/$VF/nvidia/current_vgpu_type
+rounds=$((20 * ${FSV_STRESS:-1}))
+[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && rounds=$((5 * ${FSV_STRESS:-1}))
+for k in 1 2; do
+	(
+		r=0
+		while [ $r -lt $rounds ]; do
+			while IFS= read -r in; do
+				case $in in '' | '#'*) continue ;; esac
+				$W "$in" $F
+				if [ $k = 2 ]; then $W "$in" $C/bad/slot; fi
+			done <$IN/int.txt
+			r=$((r + 1))
+		done >/tmp/race32.$k 2>&1
+	) &
+	pids="$pids $!"
+done
+good=0 goodbad=0
+while [ $good -lt $((rounds * 10)) ]; do
+	[ "$($W "$((300 + good))\n" $F)" = OK ] || goodbad=$((goodbad + 1))
+	good=$((good + 1))
+done
+# shellcheck disable=SC2086 # a list of pids
+wait $pids
+pids=
+racebad=$(cat /tmp/race32.1 /tmp/race32.2 | grep -cvx EINVAL)
+racen=$(cat /tmp/race32.1 /tmp/race32.2 | wc -l)
+final=$(cat $F)
+others=$(for v in 0001:00:00.0 0001:00:01.0; do cat $SYSPCI/$v/nvidia/current_vgpu_type; done | xargs)
+if [ "$racebad" = 0 ] && [ $goodbad = 0 ] && [ "$final" = $((300 + good - 1)) ] &&
+	[ "$others" = "256 256" ] && [ "$(cat $C/bad/slot)" = 9 ]; then
+	ok "concurrent: $racen bad writes EINVAL while $good good ones landed"
+else
+	grep -vx EINVAL /tmp/race32.1 /tmp/race32.2 | sort | uniq -c | head -n 5 | sed 's/^/# race: /'
+	not_ok "concurrent: $racen bad writes EINVAL while $good good ones landed" \
+		"$racebad bad writes not EINVAL, $goodbad good ones failed, final $final, others '$others', slot $(cat $C/bad/slot)"
+fi
+total=$((total + racen))
+diag "figures: bad inputs $total, targets $rows_run, wrong errno $wrong, state changes $changed, foreign log lines $foreign, concurrent writers 3, $(($(date +%s) - t0)) s"
+ktap_finish
