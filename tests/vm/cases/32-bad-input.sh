@@ -144,11 +144,16 @@ row() {
 			rmmod fake_sriov_vgpu
 			for _m in $(modinfo -F depends "$KO" | tr ',' ' '); do modprobe "$_m"; done
 			loaded=0
+			KLINES=$(dmesg | wc -l)
 		fi
 		_allow="fake_sriov_vgpu|${_t#param:}[:=]|callbacks suppressed"
 		;;
 	*)
-		if [ $loaded = 0 ]; then setup_items; loaded=1; fi
+		if [ $loaded = 0 ]; then
+			setup_items
+			loaded=1
+			KLINES=$(dmesg | wc -l)
+		fi
 		_allow="fake_sriov_vgpu|fake-sriov-vgpu|0001:00:|callbacks suppressed"
 		;;
 	esac
@@ -158,10 +163,12 @@ row() {
 		_n=$((_n + 1))
 		total=$((total + 1))
 		_before=$(snap)
-		_k=$(dmesg | wc -l)
 		_got=$(put "$_t" "$_in")
 		_after=$(snap)
-		_log=$(dmesg | tail -n +$((_k + 1)) | grep -vE "$_allow" | head -n 3)
+		# The kernel log since the previous input (KLINES lines before).
+		dmesg >/tmp/klog32
+		_log=$(tail -n +$((KLINES + 1)) /tmp/klog32 | grep -vE "$_allow" | head -n 3)
+		KLINES=$(wc -l </tmp/klog32)
 		if [ "$_got" != "$_want" ]; then
 			wrong=$((wrong + 1))
 			diag "$_t: input '$_in': got $_got, expected $_want"
@@ -194,6 +201,7 @@ t0=$(date +%s)
 if ! setup_items; then
 	diag "could not set up the items: $(dmesg | tail -n 3)"
 fi
+KLINES=$(dmesg | wc -l)
 rows_run=0
 while read -r tgt lst want _; do
 	case $tgt in '' | '#'*) continue ;; esac
@@ -205,12 +213,12 @@ done <$IN/targets.txt
 # the last good value is what stays, the other functions keep theirs.
 [ $loaded = 0 ] && setup_items
 F=$SYSPCI/$VF/nvidia/current_vgpu_type
-rounds=$((20 * ${FSV_STRESS:-1}))
-[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && rounds=$((5 * ${FSV_STRESS:-1}))
+rounds=$((2 * ${FSV_STRESS:-1}))
+[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && rounds=${FSV_STRESS:-1}
 for k in 1 2; do
 	(
 		r=0
-		while [ $r -lt $rounds ]; do
+		while [ $r -lt "$rounds" ]; do
 			while IFS= read -r in; do
 				case $in in '' | '#'*) continue ;; esac
 				$W "$in" $F
@@ -222,7 +230,7 @@ for k in 1 2; do
 	pids="$pids $!"
 done
 good=0 goodbad=0
-while [ $good -lt $((rounds * 10)) ]; do
+while [ $good -lt $((rounds * 20)) ]; do
 	[ "$($W "$((300 + good))\n" $F)" = OK ] || goodbad=$((goodbad + 1))
 	good=$((good + 1))
 done
