@@ -39,23 +39,23 @@ trap cleanup EXIT
 # The state no bad input may change: every item's attributes, every function
 # of the bus with its vGPU type, driver (nvidia/other/-) and driver_override.
 snap() {
-	for _i in "$C"/*; do
-		[ -d "$_i" ] || continue
-		printf '%s:' "${_i##*/}"
-		for _a in slot function vgpu_type profile enable address; do
-			_v=
-			read -r _v <"$_i/$_a" 2>/dev/null
-			printf ' %s' "$_v"
+	for _si in "$C"/*; do
+		[ -d "$_si" ] || continue
+		printf '%s:' "${_si##*/}"
+		for _sa in slot function vgpu_type profile enable address; do
+			_sv=
+			read -r _sv <"$_si/$_sa" 2>/dev/null
+			printf ' %s' "$_sv"
 		done
 		echo
 	done
 	for _d in "$SYSPCI"/0001:*; do
 		[ -e "$_d" ] || continue
-		_t=- _o=- _b=-
-		read -r _t <"$_d/nvidia/current_vgpu_type" 2>/dev/null
-		read -r _o <"$_d/driver_override" 2>/dev/null
-		if [ -d "$_d/nvidia" ]; then _b=nvidia; elif [ -e "$_d/driver" ]; then _b=other; fi
-		echo "${_d##*/} $_t $_b $_o"
+		_st=- _so=- _sb=-
+		read -r _st <"$_d/nvidia/current_vgpu_type" 2>/dev/null
+		read -r _so <"$_d/driver_override" 2>/dev/null
+		if [ -d "$_d/nvidia" ]; then _sb=nvidia; elif [ -e "$_d/driver" ]; then _sb=other; fi
+		echo "${_d##*/} $_st $_sb $_so"
 	done
 	[ -d /sys/module/fake_sriov_vgpu ] && echo module
 	while read -r _l; do
