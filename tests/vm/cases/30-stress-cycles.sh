@@ -18,10 +18,10 @@
 S=/usr/sbin/setup-fake-sriov.sh
 C=$FSV_CFS
 X=${FSV_STRESS:-1}
-# The script costs about 0.4 s a call under TCG: fewer cycles through it.
-cycles=$((1000 * X)) scycles=$((10 * X)) wrounds=$((100 * X))
+# The script costs about 1 s a call under TCG: fewer cycles through it.
+cycles=$((1000 * X)) scycles=$((5 * X)) wrounds=$((50 * X))
 if [ "${FSV_DEBUG_KERNEL:-0}" = 1 ]; then
-	cycles=$((100 * X)) scycles=$((2 * X)) wrounds=$((15 * X))
+	cycles=$((100 * X)) scycles=$((1 * X)) wrounds=$((10 * X))
 fi
 STOP=/tmp/stop30
 rm -f $STOP /tmp/w30.* /tmp/r30.*
@@ -67,7 +67,7 @@ reader_lspci() {
 	while [ ! -e $STOP ]; do
 		lspci -D -vvv >/dev/null 2>&1
 		_n=$((_n + 1))
-		sleep 1
+		sleep 3
 	done
 	echo $_n >/tmp/r30.lspci
 }
@@ -85,7 +85,7 @@ reader_files() {
 			dd if="$_f" of=/dev/null bs=4096 count=1 2>/dev/null
 		done
 		_n=$((_n + 1))
-		sleep 0.5
+		sleep 1
 	done
 	echo $_n >/tmp/r30.files
 }
