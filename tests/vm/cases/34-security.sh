@@ -25,7 +25,9 @@ ktap_plan 15
 cleanup() { fsv_unload >/dev/null 2>&1; }
 trap cleanup EXIT
 # nobody CMD...: CMD as uid/gid 65534, no groups, no capabilities.
-nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+# util-linux setpriv by its path: busybox sh may prefer its own applet.
+SETPRIV=/usr/bin/setpriv
+nobody() { $SETPRIV --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 
 fsv_load num_vfs=2
 mkdir $C/sec && wr $C/sec/slot 6 && wr $C/sec/function 0 && wr $C/sec/enable 1
@@ -34,20 +36,22 @@ mkdir $C/sec && wr $C/sec/slot 6 && wr $C/sec/function 0 && wr $C/sec/enable 1
 modes() {
 	_n=$1 _e=$2
 	shift 2
-	assert_eq "$_n" "$_e" "$(stat -c '%a %u' "$@" 2>&1 | xargs)"
+	assert_eq "$_n" "$_e" "$(stat -c '%a %u%g' "$@" 2>&1 | xargs)"
 }
+# "mode uid gid" with uid and gid run together: "644 00" is 0644 root:root.
 modes "configfs: subsystem and items 755, attributes 644, address 444, root's" \
-	"755 0 755 0 644 0 644 0 644 0 644 0 644 0 444 0 755 0 644 0" \
+	"755 00 755 00 644 00 644 00 644 00 644 00 644 00 444 00 755 00 644 00" \
 	$C $C/sec $C/sec/slot $C/sec/function $C/sec/vgpu_type $C/sec/profile $C/sec/enable $C/sec/address \
 	$C/load-00.0 $C/load-00.0/enable
 modes "nvidia/: 755, current_vgpu_type 644, creatable_vgpu_types 444, root's" \
-	"755 0 644 0 444 0" $D/nvidia $D/nvidia/current_vgpu_type $D/nvidia/creatable_vgpu_types
+	"755 00 644 00 444 00" $D/nvidia $D/nvidia/current_vgpu_type $D/nvidia/creatable_vgpu_types
 # shellcheck disable=SC2046 # one word per parameter file
 modes "parameters: every file 444, root's" \
-	"$(for _f in /sys/module/fake_sriov_vgpu/parameters/*; do printf '444 0 '; done | xargs)" \
+	"$(for _f in /sys/module/fake_sriov_vgpu/parameters/*; do printf '444 00 '; done | xargs)" \
 	$(ls -d /sys/module/fake_sriov_vgpu/parameters/*)
-modes "driver bind/unbind/new_id/remove_id and the VF's remove/rescan 200, config 644" \
-	"200 0 200 0 200 0 200 0 200 0 200 0 644 0" \
+# remove is 0220 in the PCI core itself (group root).
+modes "driver bind/unbind/new_id/remove_id 200, the VF's remove 220, rescan 200, config 644" \
+	"200 00 200 00 200 00 200 00 220 00 200 00 644 00" \
 	/sys/bus/pci/drivers/nvidia/bind /sys/bus/pci/drivers/nvidia/unbind /sys/bus/pci/drivers/nvidia/new_id \
 	/sys/bus/pci/drivers/nvidia/remove_id $D/remove $D/rescan $D/config
 
@@ -75,8 +79,8 @@ state() {
 }
 before=$(state)
 
-UNPRIV="setpriv is not in the initramfs"
-if command -v setpriv >/dev/null; then
+UNPRIV="util-linux setpriv is not in the initramfs (not on the host)"
+if [ -x $SETPRIV ] && $SETPRIV --help 2>&1 | grep -q -- --reuid; then
 	UNPRIV="setpriv could not switch to uid 65534: $(nobody id -u 2>&1)"
 	[ "$(nobody id -u 2>/dev/null)" = 65534 ] && UNPRIV=
 fi
