@@ -97,7 +97,9 @@ hold() {
 	_g=$(group_of "$1")
 	if [ ! -e "/dev/vfio/$_g" ]; then vmode=none; return 1; fi
 	if [ "$vmode" != group ]; then
-		$WALK "$1" hold >/tmp/hold31 2>&1 &
+		# Emptied here: the child's own truncation may come after the poll.
+		: >/tmp/hold31
+		$WALK "$1" hold >>/tmp/hold31 2>&1 &
 		holder=$!
 		_hw=0
 		while ! grep -q holding /tmp/hold31 && kill -0 $holder 2>/dev/null && [ $_hw -lt $((100 * FSV_SLOW)) ]; do
