@@ -8,7 +8,7 @@
 # two items fighting for one address) and two readers sweep every attribute
 # (lspci -vvv, every sysfs and configfs file, config). Counts scale with
 # FSV_STRESS and are a tenth on the sanitizer kernel.
-# budget: 45
+# budget: 40
 # kmemleak: after
 # shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh

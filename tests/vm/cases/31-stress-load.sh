@@ -9,7 +9,7 @@
 # "vfio=auto (own IOMMU group)", /dev/vfio/<group> is held open instead and
 # rmmod must complete). 256 VFs carry every state at once. Afterwards nothing
 # may be left: no function, IOMMU group, VFIO node, MMIO window, driver.
-# budget: 45
+# budget: 40
 # kmemleak: after
 # shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh

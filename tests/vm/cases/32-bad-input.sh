@@ -8,7 +8,7 @@
 # every function of the bus, their types, drivers and driver_override as they
 # were, and put nothing in the kernel log but the module's own message. Then
 # bad writers race a good one on the same file.
-# budget: 40
+# budget: 50
 # kmemleak: after
 # shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh

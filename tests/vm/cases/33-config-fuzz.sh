@@ -8,7 +8,7 @@
 # fields never change, nothing past 4 KiB is touched (the sanitizer kernel's
 # KASAN watches the module's accessors), other functions are not affected.
 # FSV_SEED=N repeats a run's random writes (the seed is printed).
-# budget: 20
+# budget: 15
 # kmemleak: after
 # shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
