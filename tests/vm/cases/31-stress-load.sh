@@ -19,7 +19,8 @@
 WALK=/usr/libexec/fsv/vfio-walk
 X=${FSV_STRESS:-1}
 n=$((100 * X))
-[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && n=$((10 * X))
+# A load/unload costs about 8 s on the sanitizer kernel (delayed releases).
+[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && n=$((5 * X))
 # 0 VFs: n/5; 1 VF: n/5 in each of four states; 256 VFs: n/50 (at least 1).
 n0=$((n / 5)) n1=$((n / 5)) n256=$((n / 50))
 [ $n256 -gt 0 ] || n256=1
