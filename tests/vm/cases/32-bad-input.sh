@@ -7,7 +7,9 @@
 # get that errno in one write(2) (or fail the load), leave the module's items,
 # every function of the bus, their types, drivers and driver_override as they
 # were, and put nothing in the kernel log but the module's own message. Then
-# bad writers race a good one on the same file.
+# bad writers race a good one on the same file. On the sanitizer kernel
+# (each input costs about 0.5 s there) a quarter of each list runs: the
+# 1st, 5th, 9th ... input and every 4 KiB one.
 # budget: 50
 # kmemleak: after
 # shellcheck source=tests/vm/guest/lib.sh
@@ -161,8 +163,14 @@ row() {
 		;;
 	esac
 	_n=0 _err=
+	_idx=0
 	while IFS= read -r _in; do
 		case $_in in '' | '#'*) continue ;; esac
+		_idx=$((_idx + 1))
+		# Sanitizer kernel: the 1st, 5th, 9th ... input and every 4 KiB one.
+		if [ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && [ $((_idx % 4)) != 1 ]; then
+			case $_in in *'\*'*) ;; *) continue ;; esac
+		fi
 		_n=$((_n + 1))
 		total=$((total + 1))
 		# Files and builtins, not $(...): each fork costs under TCG.
