@@ -110,7 +110,8 @@ put() {
 	case $1 in
 	param:*)
 		_v=$($W -d "$2")
-		if insmod "$KO" "${1#param:}=$_v" 2>/tmp/insmod.err; then
+		# kmod's insmod by its path: busybox's applet loads twice (finit, init).
+		if /sbin/insmod "$KO" "${1#param:}=$_v" 2>/tmp/insmod.err; then
 			echo OK
 			rmmod fake_sriov_vgpu
 		else
