@@ -150,5 +150,5 @@ if [ "$before" = "$after" ]; then ok "nothing changed: items, functions, types, 
 	diag "after:  $after"
 	not_ok "nothing changed: items, functions, types, drivers, config"
 fi
-diag "figures: modes checked 4 groups, files scanned $nf, unprivileged attempts $([ -z "$UNPRIV" ] && echo 22 || echo 0)"
+diag "figures: modes checked 4 groups, files scanned $nf, unprivileged attempts $([ -z "$UNPRIV" ] && echo 24 || echo 0)"
 ktap_finish
