@@ -94,7 +94,9 @@ restore() {
 # errno name from a kmod error message.
 errname() {
 	case $1 in
-	*"Invalid argument"*) echo EINVAL ;;
+	# kmod's insmod says "Invalid parameters" for EINVAL.
+	*"Invalid argument"* | *"Invalid parameters"*) echo EINVAL ;;
+	*"Unknown symbol in module, or unknown parameter"*) echo ENOENT ;;
 	*"Numerical result out of range"*) echo ERANGE ;;
 	*"No space left on device"*) echo ENOSPC ;;
 	*"File exists"*) echo EEXIST ;;
