@@ -22,7 +22,7 @@ X=${FSV_STRESS:-1}
 # The script costs about 1 s a call under TCG: fewer cycles through it.
 cycles=$((1000 * X)) scycles=$((5 * X)) wrounds=$((50 * X))
 if [ "${FSV_DEBUG_KERNEL:-0}" = 1 ]; then
-	cycles=$((40 * X)) scycles=$((1 * X)) wrounds=$((8 * X))
+	cycles=$((40 * X)) scycles=0 wrounds=$((8 * X))
 fi
 STOP=/tmp/stop30
 rm -f $STOP /tmp/w30.* /tmp/r30.*
@@ -232,7 +232,13 @@ while [ $i -lt $scycles ]; do
 	if ! out=$("$S" remove-vf 26 $f 2>&1); then bad="cycle $i remove-vf 26 $f: $out"; break; fi
 	i=$((i + 1))
 done
-if [ -z "$bad" ]; then ok "setup-fake-sriov.sh: $scycles create-vf/remove-vf cycles"; else not_ok "setup-fake-sriov.sh: $scycles create-vf/remove-vf cycles" "$bad"; fi
+if [ "$scycles" = 0 ]; then
+	skip "setup-fake-sriov.sh: create-vf/remove-vf cycles" "runs on the stock kernels (a script cycle costs about 13 s under the sanitizers; configfs cycles above cover the kernel side)"
+elif [ -z "$bad" ]; then
+	ok "setup-fake-sriov.sh: $scycles create-vf/remove-vf cycles"
+else
+	not_ok "setup-fake-sriov.sh: $scycles create-vf/remove-vf cycles" "$bad"
+fi
 t2=$(date +%s)
 touch $STOP
 # shellcheck disable=SC2086 # a list of pids

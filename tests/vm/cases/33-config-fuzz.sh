@@ -18,7 +18,7 @@
 FUZZ=/usr/libexec/fsv/cfgfuzz
 X=${FSV_STRESS:-1}
 rounds=$((20000 * X))
-[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && rounds=$((5000 * X))
+[ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && rounds=$((2000 * X))
 seed=${FSV_SEED:-$(($(date +%s) % 100000 + 1))}
 C=$FSV_CFS
 [ -x $FUZZ ] || skip_all "$FUZZ is missing (tests/vm/progs/cfgfuzz.c did not build)"
