@@ -69,7 +69,7 @@ done
 # shellcheck disable=SC2046 # the file list has no blanks (sysfs names)
 bad="$(grep -liE 'ffff[89a-f][0-9a-f]{11}' $(cat /tmp/files34) 2>/dev/null | sed 's/$/(pointer)/' | xargs)"
 # shellcheck disable=SC2046 # the file list has no blanks (sysfs names)
-bad="$bad$(LC_ALL=C grep -l '[^[:print:][:space:]]' $(cat /tmp/files34) 2>/dev/null | sed 's/$/(binary)/' | xargs)"
+bad="$bad${bad:+ }$(LC_ALL=C grep -l '[^[:print:][:space:]]' $(cat /tmp/files34) 2>/dev/null | sed 's/$/(binary)/' | xargs)"
 if [ -z "$bad" ] && [ $nf -gt 20 ]; then ok "no kernel pointer or binary bytes in $nf readable files"; else
 	not_ok "no kernel pointer or binary bytes in $nf readable files" "${bad:-too few files read}"
 fi
