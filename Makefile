@@ -11,6 +11,8 @@
 #                      KERNELS="6.1" CASES="10-load" narrow the VM tests
 #   make check-vm      only the VM tests (sections vm and sanitizer)
 #   make check-harness the harness self-test (broken modules must fail)
+#   make stress        the stress cases (tests/README.md) on every kernel
+#                      with FSV_STRESS=10; KERNELS="6.1" narrows it
 #   make check-packages-full  the packaging end-to-end test with the slow
 #                      steps (missing headers, new kernel, rpm upgrade)
 #   make rpm-repo      packages + a dnf repository in build/rpm-repo
@@ -22,7 +24,7 @@
 #   make lts-kernel    build the 5.15 LTS test kernel (slow, ~20 min)
 #   make bench         tests/bench/run
 #   make clean
-.PHONY: all module validator packages demo check check-vm check-harness \
+.PHONY: all module validator packages demo check check-vm check-harness stress \
 	check-packages-full rpm-repo deploy-image check-deploy fetch-kernels debug-kernel lts-kernel bench clean \
 	deps help
 
@@ -35,7 +37,7 @@ export KERNELS CASES FSV_CACHE
 all: module validator
 
 help:
-	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,25p' Makefile | sed 's/^# \{0,1\}//'
 
 module:
 	$(MAKE) -C src KDIR=$(KDIR)
@@ -63,6 +65,14 @@ check-vm: deps
 
 check-harness: deps
 	tests/sections/harness
+
+# Ten times the counts of make check; the cases' budgets assume FSV_STRESS=1,
+# so the per-case and per-boot timeouts are raised to match.
+STRESS_CASES ?= 30 31 32 33 34
+stress: deps
+	FSV_STRESS=$${FSV_STRESS:-10} FSV_CASE_TIMEOUT=$${FSV_CASE_TIMEOUT:-3600} \
+	FSV_BOOT_TIMEOUT=$${FSV_BOOT_TIMEOUT:-14400} \
+		tests/vm/run --cases "$(STRESS_CASES)"
 
 check-packages-full: deps
 	FSV_PKG_FULL=1 tests/packaging/run
