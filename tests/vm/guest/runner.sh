@@ -11,7 +11,7 @@
 #   DONE
 # shellcheck source=/dev/null # written by tests/vm/run for each boot
 . /tests/env
-export KREL FSV_DEBUG_KERNEL FSV_SLOW FSV_STRESS
+export KREL FSV_DEBUG_KERNEL FSV_SLOW FSV_STRESS FSV_KERNEL
 KREL=$(uname -r)
 RES=/dev/ttyS1
 [ -c "$RES" ] || RES=/dev/console
@@ -22,14 +22,19 @@ BAD='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive lock
 
 rec() { echo "$*" >"$RES"; }
 
-# kmemleak_scan: suspected leaks so far into /tmp/leaks (sanitizer kernel).
-# Waits out DEBUG_KOBJECT_RELEASE's delayed releases and kmemleak's minimum
-# object age, then scans with and without stack scanning.
+# kmemleak_scan [quick]: suspected leaks so far into /tmp/leaks (sanitizer
+# kernel). Waits out DEBUG_KOBJECT_RELEASE's delayed releases and kmemleak's
+# minimum object age, then scans with and without stack scanning (the
+# trustworthy verdict, at the end of the run). "quick" (after a stress
+# block): a shorter wait and one scan each way; what it reports is a leak,
+# what it misses the final scan still finds.
 KMEMLEAK=/sys/kernel/debug/kmemleak
 kmemleak_scan() {
-	echo "fsv: kmemleak scan"
-	sleep "${FSV_KMEMLEAK_WAIT:-12}"
-	for s in on on on off off off; do
+	_wait=${FSV_KMEMLEAK_WAIT:-12} _scans="on on on off off off"
+	if [ "${1:-}" = quick ]; then _wait=6 _scans="on off"; fi
+	echo "fsv: kmemleak scan ${1:-}"
+	sleep "$_wait"
+	for s in $_scans; do
 		echo "stack=$s" >"$KMEMLEAK"
 		echo scan >"$KMEMLEAK"
 	done
@@ -122,7 +127,7 @@ for c in $FSV_CASES; do
 	# the sanitizer kernel (the stress blocks); reported leaks are then
 	# cleared, so the final scan shows only later ones.
 	if [ "${FSV_DEBUG_KERNEL:-0}" = 1 ] && [ -w "$KMEMLEAK" ] && grep -q '^# kmemleak: after' "$f"; then
-		kmemleak_scan
+		kmemleak_scan quick
 		if [ -s /tmp/leaks ]; then
 			sed "s|^|OUT $c # kmemleak: |" /tmp/leaks | head -200 >"$RES"
 			cat /tmp/leaks
