@@ -79,6 +79,10 @@ wres() {
 	if echo "$2" 2>"/tmp/e30.$3" >"$1"; then R=OK; return; fi
 	read -r R <"/tmp/e30.$3"
 	case $R in
+	# The shell opens with O_CREAT: in the moment nvidia/ exists without its
+	# files (the driver core adds and removes a group file by file), that
+	# is EACCES (sysfs cannot create), where a plain open says ENOENT.
+	*"can't create"*"Permission denied"*) R=open:ENOENT ;;
 	*busy*) R=EBUSY ;;
 	*exists*) R=EEXIST ;;
 	*"No such device"*) R=ENODEV ;;
