@@ -206,8 +206,8 @@ static ssize_t fsv_item_enable_store(struct config_item *item,
 	bool on;
 	int ret = 0;
 
-	if (kstrtobool(page, &on)) {
-		FSV_ITEM_ERR(it, "enable: '%.*s' is not allowed; write 1 or 0\n",
+	if (fsv_parse_bool(page, &on)) {
+		FSV_ITEM_ERR(it, "enable: '%.*s' is not allowed; write 1, y, Y, on or 0, n, N, off\n",
 			     (int)strcspn(page, "\n"), page);
 		return -EINVAL;
 	}

@@ -108,6 +108,7 @@ struct fsv_vf {
 
 /* main.c */
 extern struct fsv_options fsv_opts;
+int fsv_parse_bool(const char *s, bool *out);
 
 /* profiles.c */
 extern const struct fsv_profile fsv_profiles[];

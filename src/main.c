@@ -15,36 +15,137 @@
 
 #include "fsv.h"
 
+/*
+ * The kernel's own parameter parsers are lax where the ABI is strict: bool
+ * takes "1abc" as true, int answers ERANGE and strings ENOSPC without a word
+ * from the module. These answer EINVAL, with a message saying what is
+ * allowed, and keep the kernel's getters.
+ */
+#define FSV_PARAM_STR_MAX	1023	/* the kernel's limit for a string */
+
+/* "1", "y", "Y", "on" / "0", "n", "N", "off", nothing else (a trailing newline is fine). */
+int fsv_parse_bool(const char *s, bool *out)
+{
+	static const char * const yes[] = { "1", "y", "Y", "on" };
+	static const char * const no[] = { "0", "n", "N", "off" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (sysfs_streq(s, yes[i]) || sysfs_streq(s, no[i])) {
+			*out = sysfs_streq(s, yes[i]);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int fsv_param_set_int(const char *val, const struct kernel_param *kp)
+{
+	int v;
+
+	if (kstrtoint(val, 0, &v)) {
+		pr_err("%s='%.32s': not an integer that fits in 32 bits; write it in decimal, 0x hex or 0 octal\n",
+		       kp->name, val);
+		return -EINVAL;
+	}
+	*(int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops fsv_param_int_ops = {
+	.set = fsv_param_set_int,
+	.get = param_get_int,
+};
+
+static int fsv_param_set_str(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strnlen(val, FSV_PARAM_STR_MAX + 1);
+
+	if (len > FSV_PARAM_STR_MAX) {
+		pr_err("%s: longer than %d characters; see modinfo -p fake_sriov_vgpu for what is allowed\n",
+		       kp->name, FSV_PARAM_STR_MAX);
+		return -EINVAL;
+	}
+	return param_set_charp(val, kp);
+}
+
+static const struct kernel_param_ops fsv_param_str_ops = {
+	.set = fsv_param_set_str,
+	.get = param_get_charp,
+	.free = param_free_charp,
+};
+
+static int fsv_param_set_bool(const char *val, const struct kernel_param *kp)
+{
+	/* A bare "strict" means strict=1, as for the kernel's own bools. */
+	if (!val)
+		val = "1";
+	if (fsv_parse_bool(val, kp->arg)) {
+		pr_err("%s='%.32s': allowed: 1, y, Y, on or 0, n, N, off\n",
+		       kp->name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct kernel_param_ops fsv_param_bool_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = fsv_param_set_bool,
+	.get = param_get_bool,
+};
+
+/* num_vfs: -1 inside means "not given" (4, or the length of vfs=). */
+static int fsv_param_set_num_vfs(const char *val, const struct kernel_param *kp)
+{
+	int v, ret = fsv_param_set_int(val, kp);
+
+	if (ret)
+		return ret;
+	v = *(int *)kp->arg;
+	if (v < 0 || v > FSV_MAX_FUNCS) {
+		pr_err("num_vfs=%d: out of range; allowed: 0..%d (one bus, 32 slots x 8 functions)\n",
+		       v, FSV_MAX_FUNCS);
+		*(int *)kp->arg = -1;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct kernel_param_ops fsv_param_num_vfs_ops = {
+	.set = fsv_param_set_num_vfs,
+	.get = param_get_int,
+};
+
 static int num_vfs = -1;
-module_param(num_vfs, int, 0444);
+module_param_cb(num_vfs, &fsv_param_num_vfs_ops, &num_vfs, 0444);
 MODULE_PARM_DESC(num_vfs, "VFs created at load, VF i at slot i%32 function i/32 (0-256, default 4; ignored when vfs= is set)");
 
 static int vgpu_type = 256;
-module_param(vgpu_type, int, 0444);
+module_param_cb(vgpu_type, &fsv_param_int_ops, &vgpu_type, 0444);
 MODULE_PARM_DESC(vgpu_type, "vGPU type of the VFs created by num_vfs= (0 = none, default 256)");
 
 static char *profile = "t4";
-module_param(profile, charp, 0444);
+module_param_cb(profile, &fsv_param_str_ops, &profile, 0444);
 MODULE_PARM_DESC(profile, "GPU profile: t4 (default), a10, a16, a30, a100-40gb, a100-80gb, l4, l40s, rtx6000-ada, h100, h200");
 
 static int domain = 1;
-module_param(domain, int, 0444);
+module_param_cb(domain, &fsv_param_int_ops, &domain, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x0001; must not exist on the host)");
 
 static char *vfs = "";
-module_param(vfs, charp, 0444);
+module_param_cb(vfs, &fsv_param_str_ops, &vfs, 0444);
 MODULE_PARM_DESC(vfs, "Per-VF list: TYPE puts entry i at the seed address, SS.F:TYPE at slot SS function F (hex), e.g. vfs=256,256,0,512 or vfs=00.0:256,1f.7:0");
 
 static bool strict;
-module_param(strict, bool, 0444);
+module_param_cb(strict, &fsv_param_bool_ops, &strict, 0444);
 MODULE_PARM_DESC(strict, "NVIDIA's current_vgpu_type rules: EPERM/EIO, types from the profile's catalogue (default N: any type, overwriting allowed)");
 
 static char *driver_name = "nvidia";
-module_param(driver_name, charp, 0444);
+module_param_cb(driver_name, &fsv_param_str_ops, &driver_name, 0444);
 MODULE_PARM_DESC(driver_name, "Name of the stub PCI driver the VFs bind to (default nvidia)");
 
 static char *vfio = "auto";
-module_param(vfio, charp, 0444);
+module_param_cb(vfio, &fsv_param_str_ops, &vfio, 0444);
 MODULE_PARM_DESC(vfio, "Register VFs with VFIO: auto (default, when the kernel can), on (fail the load if it cannot), off");
 
 static const char * const fsv_vfio_modes[] = {
