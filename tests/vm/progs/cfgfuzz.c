@@ -3,8 +3,9 @@
  * cfgfuzz: config space abuse of one fake function through
  * /sys/bus/pci/devices/BDF/config (the PCI core's accessors, then the
  * module's). The layout it checks is docs/module.md "The functions"
- * (src/dev.c): header, PM capability at 0x60, PCIe v2 capability at 0x78,
- * 4 KiB config space; every other byte reads 0.
+ * (src/dev.c): header, PM capability at 0x60, MSI capability (64-bit, one
+ * vector) at 0x68, PCIe v2 capability at 0x78, 4 KiB config space; every
+ * other byte reads 0.
  *
  * usage: cfgfuzz read BDF               reads at every offset 0..4095 with
  *                                       widths 1, 2, 4 equal the whole-space
@@ -35,6 +36,7 @@
 
 #define CFG_SIZE 4096
 #define CAP_PM 0x60
+#define CAP_MSI 0x68
 #define CAP_EXP 0x78
 
 static int fd = -1, failures;
@@ -62,6 +64,7 @@ static const struct {
 	{ 0x10, 0x28 },			/* BAR0-5 */
 	{ 0x3c, 0x3d },			/* interrupt line */
 	{ CAP_PM + 4, CAP_PM + 6 },	/* PM control/status */
+	{ CAP_MSI + 2, CAP_MSI + 14 },	/* MSI control, address, data */
 	{ CAP_EXP + 8, CAP_EXP + 12 },	/* device control, device status */
 	{ CAP_EXP + 16, CAP_EXP + 18 },	/* link control */
 	{ CAP_EXP + 40, CAP_EXP + 42 },	/* device control 2 */
@@ -73,7 +76,7 @@ static const struct {
 	int start, end;
 } implemented[] = {
 	{ 0x00, 0x28 }, { 0x2c, 0x30 }, { 0x34, 0x35 }, { 0x3c, 0x3e },
-	{ CAP_PM, CAP_PM + 8 }, { CAP_EXP, CAP_EXP + 0x3c },
+	{ CAP_PM, CAP_PM + 8 }, { CAP_MSI, CAP_MSI + 14 }, { CAP_EXP, CAP_EXP + 0x3c },
 };
 
 static int is_writable(int off)
