@@ -18,6 +18,12 @@
 #   assert_eq NAME EXP ACT      ok if the strings are equal
 #   wait_for_path PATH [SECS]   wait until PATH exists (default 10 s)
 #   wait_gone PATH [SECS]       wait until PATH no longer exists
+#   klog_scan FILE              append the kernel log's failing lines
+#                               (patterns.sh) to FILE, for cases whose log
+#                               outgrows the ring buffer before the runner
+#                               scans it
+#   klog_report FILE NAME       klog_scan, then ok NAME if FILE is empty;
+#                               the count in KLOG_REPORTS
 #   dmesg_mark TEXT             write TEXT to the kernel log
 #   dmesg_since TEXT            kernel log lines after the last TEXT mark
 #   diag TEXT...                print "# TEXT"
@@ -130,6 +136,21 @@ wait_gone() {
 		_t=$((_t - 1))
 	done
 	return 0
+}
+
+# shellcheck source=tests/vm/guest/patterns.sh
+. /tests/patterns.sh
+klog_scan() { dmesg | grep -E "$FSV_BAD" >>"$1"; }
+
+klog_report() {
+	klog_scan "$1"
+	KLOG_REPORTS=$(sort -u "$1" | wc -l)
+	if [ "$KLOG_REPORTS" = 0 ]; then
+		ok "$2"
+	else
+		sort -u "$1" | head -n 5 | sed 's/^/# kernel: /'
+		not_ok "$2" "$KLOG_REPORTS kernel report lines, first: $(sort -u "$1" | head -n 1)"
+	fi
 }
 
 dmesg_mark() { echo "fsv-mark: $*" >/dev/kmsg; }

@@ -18,7 +18,9 @@ RES=/dev/ttyS1
 stty -F "$RES" raw -echo 2>/dev/null
 
 # Kernel log patterns that fail a case.
-BAD='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|INFO: |Oops|Call Trace|kernel BUG|general protection fault|unreferenced object|list_add corruption|list_del corruption|refcount_t: |kmemleak: [0-9]+ new suspected'
+# shellcheck source=tests/vm/guest/patterns.sh
+. /tests/patterns.sh
+BAD=$FSV_BAD
 
 rec() { echo "$*" >"$RES"; }
 
