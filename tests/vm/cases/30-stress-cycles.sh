@@ -36,23 +36,7 @@ KFILE=/tmp/kbad30
 # than the ring buffer holds: scan it (the runner's patterns) as they go.
 kscan() { klog_scan "$KFILE"; }
 
-# udevd spends about 20 ms of emulated CPU on every uevent (rules, hwdb),
-# more than the module itself: it is stopped while the cycles run (the
-# kernel still sends every uevent) and started again afterwards.
-UDEVD=
-udev_stop() {
-	pidof systemd-udevd >/dev/null 2>&1 || return 0
-	UDEVD=1
-	udevadm control --exit 2>/dev/null
-	_uw=0
-	while pidof systemd-udevd >/dev/null 2>&1 && [ $_uw -lt 50 ]; do sleep 0.1; _uw=$((_uw + 1)); done
-}
-udev_start() {
-	[ -n "$UDEVD" ] || return 0
-	UDEVD=
-	mkdir -p /run/udev
-	/lib/systemd/systemd-udevd --daemon 2>/dev/null
-}
+# udevd is stopped while the cycles run (fsv.sh: udev_stop, udev_start).
 pids=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {

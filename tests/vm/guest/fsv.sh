@@ -25,6 +25,7 @@
 #   full_scale               true except on the sanitizer kernel, where tests
 #                            that create 33 to 256 functions would take ten
 #                            minutes each; they run on every stock kernel
+#   udev_stop, udev_start    stop udevd for a stress loop, start it again
 
 FSV_DOM=0001
 FSV_CFS=/sys/kernel/config/fake-sriov-vgpu
@@ -121,3 +122,21 @@ settled() {
 full_scale() { [ "${FSV_DEBUG_KERNEL:-0}" != 1 ]; }
 # shellcheck disable=SC2034 # used by the cases
 SCALE_SKIP="runs on the stock kernels; 33-256 functions take minutes under the sanitizers"
+
+# udev_stop / udev_start: udevd spends about 20 ms of emulated CPU on every
+# uevent (rules, hwdb), more than the module itself; stress cycles stop it
+# while they run (the kernel still sends every uevent) and start it again.
+UDEVD=
+udev_stop() {
+	pidof systemd-udevd >/dev/null 2>&1 || return 0
+	UDEVD=1
+	udevadm control --exit 2>/dev/null
+	_uw=0
+	while pidof systemd-udevd >/dev/null 2>&1 && [ $_uw -lt 50 ]; do sleep 0.1; _uw=$((_uw + 1)); done
+}
+udev_start() {
+	[ -n "$UDEVD" ] || return 0
+	UDEVD=
+	mkdir -p /run/udev
+	/lib/systemd/systemd-udevd --daemon 2>/dev/null
+}
