@@ -68,6 +68,10 @@ n=100
 i=0 bad=0
 while [ $i -lt $n ]; do
 	if fsv_load num_vfs=4 >/dev/null 2>&1 && [ "$(fsv_count)" = 4 ] && rmmod fake_sriov_vgpu; then :; else bad=1; break; fi
+	# The driver's sysfs directory goes with its kobject's release, which
+	# DEBUG_KOBJECT_RELEASE delays up to 4 s: a load before that finds
+	# /sys/bus/pci/drivers/nvidia still there (EEXIST and a kernel warning).
+	wait_gone /sys/bus/pci/drivers/nvidia 10 || { bad=1; break; }
 	i=$((i + 1))
 done
 if [ $bad = 0 ]; then ok "$n load/unload cycles"; else not_ok "$n load/unload cycles" "failed at $i"; fi
