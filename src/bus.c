@@ -48,13 +48,26 @@ int fsv_bus_first_free_devfn(struct fsv_bus *fbus)
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
 	for (i = 0; i < FSV_MAX_FUNCS; i++) {
-		if (!fbus->vfs[FSV_SEED_DEVFN(i)]) {
+		if (!fbus->vfs[FSV_SEED_DEVFN(i)] &&
+		    !test_bit(FSV_SEED_DEVFN(i), fbus->reserved)) {
 			devfn = FSV_SEED_DEVFN(i);
 			break;
 		}
 	}
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
 	return devfn;
+}
+
+/* The function answering at devfn, if any; called under table_lock. */
+static struct fsv_vf *fsv_bus_present(struct fsv_bus *fbus,
+				      struct pci_bus *bus, unsigned int devfn)
+{
+	struct fsv_vf *vf;
+
+	if (bus->number != 0 || devfn >= FSV_MAX_FUNCS)
+		return NULL;
+	vf = fbus->vfs[devfn];
+	return vf && fsv_vf_present(vf) ? vf : NULL;
 }
 
 static bool fsv_cfg_access_ok(int where, int size)
@@ -78,7 +91,7 @@ static int fsv_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 	}
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	vf = bus->number == 0 && devfn < FSV_MAX_FUNCS ? fbus->vfs[devfn] : NULL;
+	vf = fsv_bus_present(fbus, bus, devfn);
 	if (vf) {
 		fsv_vf_cfg_read(vf, where, size, val);
 	} else {
@@ -101,7 +114,7 @@ static int fsv_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	vf = bus->number == 0 && devfn < FSV_MAX_FUNCS ? fbus->vfs[devfn] : NULL;
+	vf = fsv_bus_present(fbus, bus, devfn);
 	if (vf)
 		fsv_vf_cfg_write(vf, where, size, val);
 	else

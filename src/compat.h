@@ -52,18 +52,6 @@ static inline void fsv_pci_remove_root_bus(struct pci_bus *bus)
 	put_device(&bus->dev);
 }
 
-/* pci_driver.dev_groups (5.15+) replaces the driver core's field. */
-static inline void
-fsv_pci_driver_set_groups(struct pci_driver *drv,
-			  const struct attribute_group **groups)
-{
-#ifdef FSV_HAVE_PCI_DRIVER_DEV_GROUPS
-	drv->dev_groups = groups;
-#else
-	drv->driver.dev_groups = groups;
-#endif
-}
-
 /*
  * The stub driver manages DMA ownership itself (it moves the function into
  * a VFIO group at probe): the driver core must not take the IOMMU group's

@@ -51,11 +51,6 @@ probe() { # NAME: C body on stdin
 	names="${names:-} $1"
 }
 
-probe PCI_DRIVER_DEV_GROUPS <<'C'
-#include <linux/pci.h>
-struct pci_driver fsv_probe_drv = { .dev_groups = NULL };
-C
-
 probe PCI_DRIVER_MANAGED_DMA <<'C'
 #include <linux/pci.h>
 struct pci_driver fsv_probe_drv = { .driver_managed_dma = true };

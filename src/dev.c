@@ -46,10 +46,6 @@ static void cfg_reg(struct fsv_vf *vf, int where, int size, u32 val,
 	cfg_put(vf->w1cmask, where, size, w1cmask);
 }
 
-static const int fsv_bar_reg[FSV_NUM_BARS] = {
-	PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_4,
-};
-
 static int cmp_bar_size_desc(const void *a, const void *b)
 {
 	const u64 *x = a, *y = b;
@@ -58,13 +54,13 @@ static int cmp_bar_size_desc(const void *a, const void *b)
 }
 
 /*
- * 64-bit memory BARs, placed largest first in the function's slice of the
- * window so each is naturally aligned. Writable bits are the address bits
- * above the size, so writing all-ones reads back the size mask.
+ * Where each BAR starts: largest first from base, so each is naturally
+ * aligned (base is aligned to the largest). With count > 1, the same layout
+ * for arrays of count BARs each: a PF's VF BARs, VF i's at addr + i * size.
  */
-static void fsv_vf_init_bars(struct fsv_vf *vf, u64 base)
+static void fsv_bar_layout(const struct fsv_profile *p, u64 base,
+			   unsigned int count, u64 addr[FSV_NUM_BARS])
 {
-	const struct fsv_profile *p = vf->profile;
 	u64 order[FSV_NUM_BARS][2];	/* size, index */
 	int i;
 
@@ -73,31 +69,98 @@ static void fsv_vf_init_bars(struct fsv_vf *vf, u64 base)
 		order[i][1] = i;
 	}
 	sort(order, FSV_NUM_BARS, sizeof(order[0]), cmp_bar_size_desc, NULL);
+	for (i = 0; i < FSV_NUM_BARS; i++) {
+		addr[order[i][1]] = base;
+		base += order[i][0] * count;
+	}
+}
+
+/*
+ * 64-bit memory BARs at reg (the header's, or a PF's VF BARs in its SR-IOV
+ * capability). Writable bits are the address bits above the size, so
+ * writing all-ones reads back the size mask.
+ */
+static void fsv_vf_init_bars(struct fsv_vf *vf, int reg0,
+			     const u64 addr[FSV_NUM_BARS])
+{
+	const struct fsv_profile *p = vf->profile;
+	int i;
 
 	for (i = 0; i < FSV_NUM_BARS; i++) {
-		int bar = order[i][1], reg = fsv_bar_reg[bar];
-		u64 size = order[i][0];
-		u64 mask = ~(size - 1);
+		int reg = reg0 + 8 * i;
+		u64 mask = ~(p->bar_size[i] - 1);
 		u32 flags = PCI_BASE_ADDRESS_SPACE_MEMORY |
 			    PCI_BASE_ADDRESS_MEM_TYPE_64;
 
-		if (p->bar_prefetch[bar])
+		if (p->bar_prefetch[i])
 			flags |= PCI_BASE_ADDRESS_MEM_PREFETCH;
-		cfg_reg(vf, reg, 4, lower_32_bits(base) | flags,
+		cfg_reg(vf, reg, 4, lower_32_bits(addr[i]) | flags,
 			lower_32_bits(mask) & PCI_BASE_ADDRESS_MEM_MASK, 0);
-		cfg_reg(vf, reg + 4, 4, upper_32_bits(base), upper_32_bits(mask),
-			0);
-		base += size;
+		cfg_reg(vf, reg + 4, 4, upper_32_bits(addr[i]),
+			upper_32_bits(mask), 0);
 	}
+}
+
+/* A function's own slice of the window: [devfn * 512M, +512M). */
+static u64 fsv_slice_base(struct fsv_bus *fbus, unsigned int devfn)
+{
+	return fbus->mmio.start + (u64)devfn * FSV_FUNC_MMIO_SIZE;
+}
+
+/* Devfns a PF takes: itself, the gap to its first VF, its VFs; whole slots. */
+unsigned int fsv_pf_span(const struct fsv_profile *p)
+{
+	return round_up(p->vf_offset + p->total_vfs * p->vf_stride, 8);
+}
+
+/* Where a PF's VF BAR arrays start: in the slices of its VFs' addresses. */
+static void fsv_pf_vf_bars(struct fsv_vf *pf, u64 addr[FSV_NUM_BARS])
+{
+	const struct fsv_profile *p = pf->profile;
+
+	fsv_bar_layout(p, fsv_slice_base(pf->fbus, pf->devfn + p->vf_offset),
+		       p->total_vfs, addr);
+}
+
+/*
+ * SR-IOV capability (PCIe r5.0 9.3.3): VFs as many as the board has,
+ * InitialVFs = TotalVFs (no VF migration), first VF offset and stride of
+ * the real boards, VF device ID = the PF's, 4 KiB pages supported, and VF
+ * BARs that size like the header's. The PCI core writes NumVFs, the system
+ * page size and VF Enable/VF MSE; everything else is read-only.
+ */
+static void fsv_pf_init_sriov_cap(struct fsv_vf *pf)
+{
+	const struct fsv_profile *p = pf->profile;
+	int pos = FSV_CAP_SRIOV;
+	u64 addr[FSV_NUM_BARS];
+
+	cfg_reg(pf, pos, 4, PCI_EXT_CAP_ID_SRIOV | (1 << 16), 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_CAP, 4, 0, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_CTRL, 2, 0,
+		PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | PCI_SRIOV_CTRL_ARI, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_STATUS, 2, 0, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_INITIAL_VF, 2, p->total_vfs, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_TOTAL_VF, 2, p->total_vfs, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_NUM_VF, 2, 0, 0xffff, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_FUNC_LINK, 1, pf->devfn, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_VF_OFFSET, 2, p->vf_offset, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_VF_STRIDE, 2, p->vf_stride, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_VF_DID, 2, p->device, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_SUP_PGSIZE, 4, 0x553, 0, 0);
+	cfg_reg(pf, pos + PCI_SRIOV_SYS_PGSIZE, 4, 1, 0x553, 0);
+	fsv_pf_vf_bars(pf, addr);
+	fsv_vf_init_bars(pf, pos + PCI_SRIOV_BAR, addr);
 }
 
 /*
  * A PCI Express endpoint with power management, as lspci -vvv decodes on
  * the real boards: PM at 0x60, PCIe v2 at 0x78, 4 KiB config space.
  */
-static void fsv_vf_init_config(struct fsv_vf *vf, u64 mmio_base)
+static void fsv_vf_init_config(struct fsv_vf *vf)
 {
 	const struct fsv_profile *p = vf->profile;
+	u64 addr[FSV_NUM_BARS];
 	u16 lnk = PCI_EXP_LNKSTA_CLS_8_0GB | (16 << PCI_EXP_LNKSTA_NLW_SHIFT);
 
 	cfg_reg(vf, PCI_VENDOR_ID, 2, PCI_VENDOR_ID_NVIDIA, 0, 0);
@@ -112,7 +175,17 @@ static void fsv_vf_init_config(struct fsv_vf *vf, u64 mmio_base)
 	cfg_reg(vf, PCI_CLASS_REVISION, 4, (p->class << 8) | p->revision, 0, 0);
 	cfg_reg(vf, PCI_CACHE_LINE_SIZE, 1, 0, 0xff, 0);
 	cfg_reg(vf, PCI_HEADER_TYPE, 1, PCI_HEADER_TYPE_NORMAL, 0, 0);
-	fsv_vf_init_bars(vf, mmio_base);
+	if (vf->kind == FSV_VF) {
+		/* VF i's part of its PF's VF BAR arrays (what VFIO shows). */
+		int i;
+
+		fsv_pf_vf_bars(vf->pf, addr);
+		for (i = 0; i < FSV_NUM_BARS; i++)
+			addr[i] += (u64)vf->vf_index * p->bar_size[i];
+	} else {
+		fsv_bar_layout(p, fsv_slice_base(vf->fbus, vf->devfn), 1, addr);
+	}
+	fsv_vf_init_bars(vf, PCI_BASE_ADDRESS_0, addr);
 	cfg_reg(vf, PCI_SUBSYSTEM_VENDOR_ID, 2, p->subsys_vendor, 0, 0);
 	cfg_reg(vf, PCI_SUBSYSTEM_ID, 2, p->subsys_device, 0, 0);
 	cfg_reg(vf, PCI_CAPABILITY_LIST, 1, FSV_CAP_PM, 0, 0);
@@ -164,25 +237,77 @@ static void fsv_vf_init_config(struct fsv_vf *vf, u64 mmio_base)
 		PCI_EXP_LNKCAP2_SLS_8_0GB, 0, 0);
 	cfg_reg(vf, FSV_CAP_EXP + PCI_EXP_LNKCTL2, 2, PCI_EXP_LNKCTL2_TLS_8_0GT,
 		PCI_EXP_LNKCTL2_TLS, 0);
+
+	if (vf->kind == FSV_PF)
+		fsv_pf_init_sriov_cap(vf);
+}
+
+/*
+ * Whether the function answers config cycles: always, except a VF, which
+ * exists while its PF's VF Enable is set and its index is below NumVFs.
+ * Called under fbus->table_lock.
+ */
+bool fsv_vf_present(struct fsv_vf *vf)
+{
+	const u8 *pf;
+
+	if (vf->kind != FSV_VF)
+		return true;
+	pf = vf->pf->cfg + FSV_CAP_SRIOV;
+	return (cfg_get(pf, PCI_SRIOV_CTRL, 2) & PCI_SRIOV_CTRL_VFE) &&
+	       vf->vf_index < cfg_get(pf, PCI_SRIOV_NUM_VF, 2);
+}
+
+/* A VF's vendor/device IDs read as all-ones, its BARs as zero (PCIe r5.0 9.3.4.1). */
+static bool fsv_vf_reads_ones(struct fsv_vf *vf, int off)
+{
+	return vf->kind == FSV_VF && off < PCI_COMMAND;
+}
+
+static bool fsv_vf_reads_zero(struct fsv_vf *vf, int off)
+{
+	return vf->kind == FSV_VF && off >= PCI_BASE_ADDRESS_0 &&
+	       off <= PCI_BASE_ADDRESS_5 + 3;
 }
 
 /* Called under fbus->table_lock (config accessors). */
 void fsv_vf_cfg_read(struct fsv_vf *vf, int where, int size, u32 *val)
 {
-	*val = cfg_get(vf->cfg, where, size);
+	int i;
 
-	/* Multi-function bit: set while another function shares the slot. */
-	if (where <= PCI_HEADER_TYPE && where + size > PCI_HEADER_TYPE) {
+	*val = cfg_get(vf->cfg, where, size);
+	for (i = 0; i < size; i++) {
+		if (fsv_vf_reads_ones(vf, where + i))
+			*val |= 0xffU << (8 * i);
+		else if (fsv_vf_reads_zero(vf, where + i))
+			*val &= ~(0xffU << (8 * i));
+	}
+
+	/*
+	 * Multi-function bit: set while another function of the slot is on the
+	 * bus as a function of its own (VFs are not: the PCI core finds them
+	 * through their PF, never by scanning).
+	 */
+	if (vf->kind != FSV_VF && where <= PCI_HEADER_TYPE &&
+	    where + size > PCI_HEADER_TYPE) {
 		unsigned int slot = PCI_SLOT(vf->devfn), fn;
 
 		for (fn = 0; fn < 8; fn++) {
-			if (fn != PCI_FUNC(vf->devfn) &&
-			    vf->fbus->vfs[PCI_DEVFN(slot, fn)]) {
+			struct fsv_vf *other = vf->fbus->vfs[PCI_DEVFN(slot, fn)];
+
+			if (fn != PCI_FUNC(vf->devfn) && other &&
+			    other->kind != FSV_VF) {
 				*val |= 0x80 << (8 * (PCI_HEADER_TYPE - where));
 				break;
 			}
 		}
 	}
+}
+
+/* The function's own view, as VFIO virtualizes it (IDs of a VF included). */
+u32 fsv_vf_cfg_read_raw(struct fsv_vf *vf, int where, int size)
+{
+	return cfg_get(vf->cfg, where, size);
 }
 
 void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val)
@@ -193,6 +318,8 @@ void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val)
 		u8 b = val >> (8 * i), *reg = &vf->cfg[where + i];
 		u8 wmask = vf->wmask[where + i], w1c = vf->w1cmask[where + i];
 
+		if (fsv_vf_reads_zero(vf, where + i))
+			continue;	/* read-only; VFIO keeps the user's copy */
 		*reg = (*reg & ~wmask) | (b & wmask);
 		*reg &= ~(b & w1c);
 	}
@@ -205,18 +332,29 @@ struct fsv_vf *fsv_vf_from_pdev(struct pci_dev *pdev)
 	return fbus ? fsv_bus_lookup(fbus, pdev->devfn) : NULL;
 }
 
-/* BARs go into the module's window, so they show under it in /proc/iomem. */
-static void fsv_vf_claim_bars(struct pci_dev *pdev)
+/*
+ * BARs go into the module's window, so they show under it in /proc/iomem;
+ * a PF's VF BARs too (pci_enable_sriov() needs them claimed and carves each
+ * VF's out of them itself).
+ */
+static void fsv_vf_claim_bars(struct fsv_vf *vf, struct pci_dev *pdev)
 {
-	int i;
+	int i, bar;
 
+	if (vf->kind == FSV_VF)
+		return;
 	for (i = 0; i < FSV_NUM_BARS; i++) {
-		int bar = fsv_bar_reg[i] - PCI_BASE_ADDRESS_0;
-
-		bar /= 4;
+		bar = 2 * i;
 		if (pci_resource_len(pdev, bar) && pci_claim_resource(pdev, bar))
 			pci_warn(pdev, "BAR %d not claimed in the module's window\n",
 				 bar);
+#ifdef CONFIG_PCI_IOV
+		bar += PCI_IOV_RESOURCES;
+		if (vf->kind == FSV_PF && pci_resource_len(pdev, bar) &&
+		    pci_claim_resource(pdev, bar))
+			pci_warn(pdev, "VF BAR %d not claimed in the module's window\n",
+				 2 * i);
+#endif
 	}
 }
 
@@ -253,7 +391,10 @@ void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev)
 	vf->group = NULL;
 }
 
-/* Runs under pci_lock_rescan_remove(), held by whoever adds or removes. */
+/*
+ * Runs under pci_lock_rescan_remove() for functions the module adds or
+ * removes; for SR-IOV VFs, under their PF's device lock (sriov_numvfs).
+ */
 static int fsv_bus_notify(struct notifier_block *nb, unsigned long action,
 			  void *data)
 {
@@ -279,7 +420,10 @@ static int fsv_bus_notify(struct notifier_block *nb, unsigned long action,
 		if (ret)
 			pci_warn(pdev, "driver_override not set (%d): another NVIDIA driver could probe it\n",
 				 ret);
-		fsv_vf_claim_bars(pdev);
+		fsv_vf_claim_bars(vf, pdev);
+		/* numa_node= of a PF, for it and its VFs (topology hints). */
+		if (vf->numa_node != NUMA_NO_NODE)
+			set_dev_node(&pdev->dev, vf->numa_node);
 		ret = fsv_vf_group_attach(vf, pdev);
 		if (ret)
 			pci_err(pdev, "cannot give the function an IOMMU group: %d\n",
@@ -303,16 +447,55 @@ void fsv_dev_notifier_unregister(struct fsv_bus *fbus)
 	bus_unregister_notifier(&pci_bus_type, &fbus->nb);
 }
 
+static struct fsv_vf *fsv_vf_alloc(struct fsv_bus *fbus, enum fsv_kind kind,
+				   unsigned int devfn,
+				   const struct fsv_profile *profile)
+{
+	struct fsv_vf *vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+
+	if (!vf)
+		return NULL;
+	vf->fbus = fbus;
+	vf->kind = kind;
+	vf->profile = profile;
+	vf->devfn = devfn;
+	vf->numa_node = NUMA_NO_NODE;
+	return vf;
+}
+
+/*
+ * Puts the function on the bus (the PCI core scans it, the notifier gives it
+ * its BARs and group, the stub driver binds); called with the rescan lock
+ * held and the function published in the table.
+ */
+static int fsv_vf_scan(struct fsv_vf *vf)
+{
+	struct iommu_group *group;
+	struct pci_dev *pdev;
+
+	pdev = pci_scan_single_device(vf->fbus->bus, vf->devfn);
+	if (!pdev)
+		return -ENODEV;
+	/* The notifier gave it a group; without one KubeVirt would drop it. */
+	group = iommu_group_get(&pdev->dev);
+	if (!group) {
+		pci_stop_and_remove_bus_device(pdev);
+		return -ENODEV;
+	}
+	iommu_group_put(group);
+	pci_bus_add_device(pdev);
+	return 0;
+}
+
 /*
  * Creates the function at devfn and adds it to the bus, where the stub
- * driver binds. -EEXIST if the address is taken.
+ * driver binds. -EEXIST if the address is taken (by a function, or by a
+ * PF's VF range).
  */
 int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
 		  const struct fsv_profile *profile, u32 vgpu_type,
 		  struct fsv_vf **out)
 {
-	struct iommu_group *group;
-	struct pci_dev *pdev;
 	struct fsv_vf *vf;
 	unsigned long flags;
 	int ret = 0;
@@ -320,62 +503,151 @@ int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
 	if (devfn >= FSV_MAX_FUNCS)
 		return -EINVAL;
 
-	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	vf = fsv_vf_alloc(fbus, FSV_STANDALONE, devfn, profile);
 	if (!vf)
 		return -ENOMEM;
-	vf->fbus = fbus;
-	vf->profile = profile;
-	vf->devfn = devfn;
 	vf->vgpu_type = vgpu_type;
-	fsv_vf_init_config(vf, fbus->mmio.start +
-			       (u64)devfn * FSV_FUNC_MMIO_SIZE);
+	fsv_vf_init_config(vf);
 
 	pci_lock_rescan_remove();
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	if (fbus->vfs[devfn])
+	if (fbus->vfs[devfn] || test_bit(devfn, fbus->reserved))
 		ret = -EEXIST;
 	else
 		fbus->vfs[devfn] = vf;
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
-	if (ret)
-		goto err_unlock;
-
-	pdev = pci_scan_single_device(fbus->bus, devfn);
-	if (!pdev) {
-		ret = -ENODEV;
-		goto err_unpublish;
+	if (!ret) {
+		ret = fsv_vf_scan(vf);
+		if (ret) {
+			raw_spin_lock_irqsave(&fbus->table_lock, flags);
+			fbus->vfs[devfn] = NULL;
+			raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+		}
 	}
-	/* The notifier gave it a group; without one KubeVirt would drop it. */
-	group = iommu_group_get(&pdev->dev);
-	if (!group) {
-		ret = -ENODEV;
-		goto err_remove_pdev;
-	}
-	iommu_group_put(group);
-	pci_bus_add_device(pdev);
 	pci_unlock_rescan_remove();
-
+	if (ret) {
+		kfree(vf);
+		return ret;
+	}
 	*out = vf;
 	return 0;
-
-err_remove_pdev:
-	pci_stop_and_remove_bus_device(pdev);
-err_unpublish:
-	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	fbus->vfs[devfn] = NULL;
-	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
-err_unlock:
-	pci_unlock_rescan_remove();
-	kfree(vf);
-	return ret;
 }
 
-/* Removes the function's pci_dev (if the PCI core still has it), then it. */
+static void fsv_pf_free(struct fsv_vf *pf)
+{
+	unsigned int i;
+
+	for (i = 0; i < pf->profile->total_vfs; i++)
+		kfree(pf->sriov->vfs[i]);
+	kfree(pf->sriov);
+	kfree(pf);
+}
+
+/* Takes (or, with pf NULL, gives back) the PF's address range in the table. */
+static int fsv_pf_publish(struct fsv_bus *fbus, struct fsv_vf *pf,
+			  unsigned int devfn, unsigned int span)
+{
+	unsigned int i;
+
+	for (i = devfn; pf && i < devfn + span; i++)
+		if (fbus->vfs[i] || test_bit(i, fbus->reserved))
+			return -EEXIST;
+	for (i = devfn; i < devfn + span; i++) {
+		if (pf)
+			set_bit(i, fbus->reserved);
+		else
+			clear_bit(i, fbus->reserved);
+		fbus->vfs[i] = NULL;
+	}
+	if (!pf)
+		return 0;
+	fbus->vfs[devfn] = pf;
+	for (i = 0; i < pf->profile->total_vfs; i++)
+		fbus->vfs[pf->sriov->vfs[i]->devfn] = pf->sriov->vfs[i];
+	return 0;
+}
+
+/*
+ * Creates an SR-IOV PF at devfn (function 0 of a slot) with its VFs, which
+ * answer config cycles once the PCI core sets VF Enable: the PF takes
+ * fsv_pf_span() addresses. The stub driver binds the PF; its sriov_numvfs
+ * then enables VFs (sriov.c).
+ */
+int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
+		  const struct fsv_profile *profile, int numa_node,
+		  u32 initial_type, struct fsv_vf **out)
+{
+	unsigned int i, span = fsv_pf_span(profile);
+	struct fsv_vf *pf;
+	unsigned long flags;
+	int ret;
+
+	if (!profile->total_vfs || PCI_FUNC(devfn) ||
+	    devfn + span > FSV_MAX_FUNCS)
+		return -EINVAL;
+
+	pf = fsv_vf_alloc(fbus, FSV_PF, devfn, profile);
+	if (!pf)
+		return -ENOMEM;
+	pf->numa_node = numa_node;
+	pf->sriov = kzalloc(struct_size(pf->sriov, vfs, profile->total_vfs),
+			    GFP_KERNEL);
+	if (!pf->sriov) {
+		kfree(pf);
+		return -ENOMEM;
+	}
+	pf->sriov->initial_type = initial_type;
+	for (i = 0; i < profile->total_vfs; i++) {
+		struct fsv_vf *vf = fsv_vf_alloc(fbus, FSV_VF,
+			devfn + profile->vf_offset + i * profile->vf_stride,
+			profile);
+
+		if (!vf) {
+			fsv_pf_free(pf);
+			return -ENOMEM;
+		}
+		vf->pf = pf;
+		vf->vf_index = i;
+		vf->numa_node = numa_node;
+		fsv_vf_init_config(vf);
+		pf->sriov->vfs[i] = vf;
+	}
+	fsv_vf_init_config(pf);
+
+	pci_lock_rescan_remove();
+	raw_spin_lock_irqsave(&fbus->table_lock, flags);
+	ret = fsv_pf_publish(fbus, pf, devfn, span);
+	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+	if (!ret) {
+		ret = fsv_vf_scan(pf);
+		if (ret) {
+			raw_spin_lock_irqsave(&fbus->table_lock, flags);
+			fsv_pf_publish(fbus, NULL, devfn, span);
+			raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
+		}
+	}
+	pci_unlock_rescan_remove();
+	if (ret) {
+		fsv_pf_free(pf);
+		return ret;
+	}
+	*out = pf;
+	return 0;
+}
+
+/*
+ * Removes the function's pci_dev (if the PCI core still has it), then it.
+ * A PF first disables SR-IOV outside the rescan lock: the PCI core's VF
+ * removal takes that lock itself on some kernels.
+ */
 void fsv_vf_destroy(struct fsv_vf *vf)
 {
 	struct fsv_bus *fbus = vf->fbus;
 	struct pci_dev *pdev;
 	unsigned long flags;
+
+	if (vf->kind == FSV_PF)
+		fsv_sriov_shutdown(vf);
 
 	pci_lock_rescan_remove();
 	pdev = pci_get_slot(fbus->bus, vf->devfn);
@@ -384,10 +656,16 @@ void fsv_vf_destroy(struct fsv_vf *vf)
 		pci_dev_put(pdev);
 	}
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	fbus->vfs[vf->devfn] = NULL;
+	if (vf->kind == FSV_PF)
+		fsv_pf_publish(fbus, NULL, vf->devfn, fsv_pf_span(vf->profile));
+	else
+		fbus->vfs[vf->devfn] = NULL;
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
 	pci_unlock_rescan_remove();
-	kfree(vf);
+	if (vf->kind == FSV_PF)
+		fsv_pf_free(vf);
+	else
+		kfree(vf);
 }
 
 u32 fsv_vf_get_type(struct fsv_vf *vf)
@@ -400,10 +678,65 @@ u32 fsv_vf_get_type(struct fsv_vf *vf)
 	return type;
 }
 
-/* Types this function could take now: the catalogue, until it has one. */
-static bool fsv_vf_type_creatable_locked(struct fsv_vf *vf, u32 type)
+/*
+ * Whether one more vGPU of type t fits on the GPU of the VF's PF, beside the
+ * types its enabled siblings (not the VF itself) hold: time-sliced vGPUs of
+ * one framebuffer size, at most as many as the framebuffer and the VFs
+ * allow; or MIG-backed vGPUs within the GPU's compute slices; never both.
+ */
+static bool fsv_gpu_fits_locked(struct fsv_vf *vf,
+				const struct fsv_vgpu_type *t)
 {
-	return !vf->vgpu_type && fsv_vgpu_type_find(vf->profile, type);
+	struct fsv_vf *pf = vf->pf;
+	const struct fsv_profile *p = pf->profile;
+	unsigned int i, ts = 0, slices = 0, max;
+	u32 ts_fb = 0;
+
+	for (i = 0; i < pf->sriov->num_vfs; i++) {
+		struct fsv_vf *sib = pf->sriov->vfs[i];
+		const struct fsv_vgpu_type *st;
+
+		if (sib == vf || !sib->vgpu_type)
+			continue;
+		st = fsv_vgpu_type_find(p, sib->vgpu_type);
+		if (!st)
+			continue;	/* lenient mode's free-form types */
+		if (st->slices) {
+			slices += st->slices;
+		} else {
+			ts++;
+			ts_fb = st->fb_mb;
+		}
+	}
+	if (t->slices)
+		return !ts && slices + t->slices <= p->mig_slices;
+	max = min_t(unsigned int, p->fb_mb / t->fb_mb, p->total_vfs);
+	return !slices && (!ts || ts_fb == t->fb_mb) && ts < max;
+}
+
+/*
+ * Types this function could take now: none once it has one; for a VF of a
+ * PF, those its GPU still has room for; else the whole catalogue.
+ * Called under fbus->type_lock.
+ */
+bool fsv_vf_type_creatable_locked(struct fsv_vf *vf, u32 type)
+{
+	const struct fsv_vgpu_type *t = fsv_vgpu_type_find(vf->profile, type);
+
+	if (!t || vf->vgpu_type)
+		return false;
+	return vf->kind != FSV_VF || fsv_gpu_fits_locked(vf, t);
+}
+
+/* A VF as its PF's VF Enable leaves it: reset config, the given type. */
+void fsv_vf_reset_locked(struct fsv_vf *vf, u32 type)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vf->fbus->table_lock, flags);
+	fsv_vf_init_config(vf);
+	raw_spin_unlock_irqrestore(&vf->fbus->table_lock, flags);
+	vf->vgpu_type = type;
 }
 
 /*
@@ -448,7 +781,11 @@ void fsv_vf_vfio_closed(struct fsv_vf *vf)
 	mutex_unlock(&vf->fbus->type_lock);
 }
 
-/* NVIDIA's creatable_vgpu_types format: a header, then "%-5d : %s" lines. */
+/*
+ * NVIDIA's creatable_vgpu_types format: a header, then "%-5d : %s" lines,
+ * one per type the function can take now (strict mode: what its GPU has room
+ * for; lenient: the catalogue until it has a type).
+ */
 int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf)
 {
 	const struct fsv_profile *p = vf->profile;
@@ -457,9 +794,13 @@ int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf)
 
 	len = sysfs_emit(buf, "ID    : vGPU Name\n");
 	mutex_lock(&vf->fbus->type_lock);
-	for (i = 0; i < p->num_types && !vf->vgpu_type; i++)
+	for (i = 0; i < p->num_types && !vf->vgpu_type; i++) {
+		if (fsv_opts.strict &&
+		    !fsv_vf_type_creatable_locked(vf, p->types[i].id))
+			continue;
 		len += sysfs_emit_at(buf, len, "%-5u : %s\n", p->types[i].id,
 				     p->types[i].name);
+	}
 	mutex_unlock(&vf->fbus->type_lock);
 	return len;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The stub PCI driver, named "nvidia" like NVIDIA's vGPU host driver, that
- * binds to the module's functions and gives each the nvidia/ attributes.
- * The attribute group hangs off the driver (dev_groups), so the driver core
- * creates nvidia/ before it sends the bind uevent.
+ * binds to the module's functions. VFs (standalone or of a PF) get the
+ * nvidia/ attributes and a VFIO device; PFs get neither, as on NVIDIA's
+ * driver, and enable their VFs through sriov_numvfs. probe() creates
+ * nvidia/, so it exists before the driver core sends the bind uevent.
  *
  * The ID table matches every NVIDIA function, but probe accepts only the
  * module's own; there is deliberately no MODULE_DEVICE_TABLE, so a real GPU
@@ -77,11 +78,6 @@ static const struct attribute_group fsv_nvidia_group = {
 	.attrs = fsv_nvidia_attrs,
 };
 
-static const struct attribute_group *fsv_driver_groups[] = {
-	&fsv_nvidia_group,
-	NULL,
-};
-
 static const struct pci_device_id fsv_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, PCI_ANY_ID) },
 	{ }
@@ -90,25 +86,49 @@ static const struct pci_device_id fsv_ids[] = {
 static int fsv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct fsv_vf *vf = fsv_vf_from_pdev(pdev);
+	int ret;
 
 	if (!vf)
 		return -ENODEV;	/* a real GPU: not ours */
-	return fsv_vfio_register(vf, pdev);
+	if (vf->kind == FSV_PF)
+		return 0;
+	ret = sysfs_create_group(&pdev->dev.kobj, &fsv_nvidia_group);
+	if (ret)
+		return ret;
+	ret = fsv_vfio_register(vf, pdev);
+	if (ret)
+		sysfs_remove_group(&pdev->dev.kobj, &fsv_nvidia_group);
+	return ret;
 }
 
 static void fsv_remove(struct pci_dev *pdev)
 {
 	struct fsv_vf *vf = fsv_vf_from_pdev(pdev);
 
-	if (vf)
-		fsv_vfio_unregister(vf);
+	if (!vf)
+		return;
+	if (vf->kind == FSV_PF) {
+		/* As a real PF driver: its VFs go with it. */
+		if (pci_num_vf(pdev))
+			fsv_sriov_configure(pdev, 0);
+		return;
+	}
+	fsv_vfio_unregister(vf);
+	sysfs_remove_group(&pdev->dev.kobj, &fsv_nvidia_group);
 }
 
 static struct pci_driver fsv_driver = {
 	.id_table = fsv_ids,
 	.probe = fsv_probe,
 	.remove = fsv_remove,
+	.sriov_configure = fsv_sriov_configure,
 };
+
+/* Whether the stub driver is bound to pdev; called with its device lock. */
+bool fsv_driver_bound(struct pci_dev *pdev)
+{
+	return pdev->dev.driver == &fsv_driver.driver;
+}
 
 int fsv_driver_register(const char *name)
 {
@@ -120,7 +140,6 @@ int fsv_driver_register(const char *name)
 		return -EBUSY;
 	}
 	fsv_driver.name = name;
-	fsv_pci_driver_set_groups(&fsv_driver, fsv_driver_groups);
 	fsv_pci_driver_set_managed_dma(&fsv_driver);
 	ret = pci_register_driver(&fsv_driver);
 	if (ret)

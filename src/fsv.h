@@ -12,6 +12,7 @@
  *   vfio.c      VFIO device operations (one set for every kernel)
  *   vfio_vdev.c VFIO registration through struct vfio_device (5.13+)
  *   vfio_add.c  VFIO registration through vfio_add_group_dev() (5.10-5.12)
+ *   sriov.c     physical functions: SR-IOV enable/disable, VFs' shared capacity
  *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
  */
 #ifndef FSV_H
@@ -35,13 +36,20 @@
 #define FSV_CAP_PM		0x60
 #define FSV_CAP_MSI		0x68	/* 64-bit, one vector, no masking */
 #define FSV_CAP_EXP		0x78
+#define FSV_CAP_SRIOV		0x100	/* extended: PFs only */
 
 /* The address a VF numbered i gets when created at load time (the seed's). */
 #define FSV_SEED_DEVFN(i)	PCI_DEVFN((i) % 32, (i) / 32)
 
+/*
+ * A vGPU type: time-sliced (slices == 0) with fb_mb of framebuffer, or
+ * MIG-backed, taking slices of the GPU's compute slices (and fb_mb).
+ */
 struct fsv_vgpu_type {
 	u32 id;
 	const char *name;
+	u32 fb_mb;
+	u8 slices;
 };
 
 struct fsv_profile {
@@ -56,11 +64,18 @@ struct fsv_profile {
 	bool bar_prefetch[FSV_NUM_BARS];
 	const struct fsv_vgpu_type *types;
 	unsigned int num_types;
+	/* One physical GPU: what its vGPUs share. */
+	u32 fb_mb;
+	u8 mig_slices;			/* 0: no MIG */
+	/* SR-IOV (0 VFs: the board has none, as the mdev-only T4). */
+	u16 total_vfs;
+	u8 vf_offset, vf_stride;
 };
 
 /* Load-time and run-time options shared by the whole module. */
 struct fsv_options {
 	bool strict;		/* NVIDIA's errnos and catalogue checks */
+	bool sriov;		/* mode=sriov: PFs whose VFs share a GPU */
 	int vfio_mode;		/* FSV_VFIO_* */
 	/* What a new configfs item starts with: the load-time profile= and vgpu_type=. */
 	const struct fsv_profile *profile;
@@ -82,20 +97,36 @@ struct fsv_bus {
 	/* Protects vfs[]; taken inside the PCI core's pci_lock: never sleep. */
 	raw_spinlock_t table_lock;
 	struct fsv_vf *vfs[FSV_MAX_FUNCS];
+	/* Addresses a PF's VF range holds (under table_lock). */
+	DECLARE_BITMAP(reserved, FSV_MAX_FUNCS);
 	/* Serialises vGPU type changes; never held while removing devices. */
 	struct mutex type_lock;
 	struct notifier_block nb;	/* pci_bus_type: add/remove events */
 };
 
+enum fsv_kind {
+	FSV_STANDALONE,		/* a VF of its own: no PF, its own capacity */
+	FSV_PF,			/* an SR-IOV physical function: one GPU */
+	FSV_VF,			/* a VF of a PF, sharing the PF's GPU */
+};
+
+struct fsv_sriov;
+
 /*
- * One function: the "hardware". It exists from fsv_vf_create() until
- * fsv_vf_destroy(); its pci_dev may come and go in between (the PCI core's
- * remove and rescan files), as a real function's would.
+ * One function: the "hardware". It exists from fsv_vf_create() (or, for an
+ * SR-IOV VF, its PF's creation) until fsv_vf_destroy(); its pci_dev may come
+ * and go in between (the PCI core's remove and rescan files, or VF Enable),
+ * as a real function's would.
  */
 struct fsv_vf {
 	struct fsv_bus *fbus;
 	const struct fsv_profile *profile;
+	enum fsv_kind kind;
 	u8 devfn;
+	struct fsv_vf *pf;		/* FSV_VF: its PF */
+	struct fsv_sriov *sriov;	/* FSV_PF: its SR-IOV state and VFs */
+	u16 vf_index;			/* FSV_VF: 0-based */
+	int numa_node;			/* NUMA_NO_NODE, or the PF's node= */
 	u32 vgpu_type;			/* under fbus->type_lock */
 	unsigned int vfio_users;	/* open VFIO devices; under type_lock */
 	struct iommu_group *group;	/* own group while not VFIO-registered */
@@ -104,6 +135,14 @@ struct fsv_vf {
 	u8 cfg[PCI_CFG_SPACE_EXP_SIZE];
 	u8 wmask[PCI_CFG_SPACE_EXP_SIZE];
 	u8 w1cmask[PCI_CFG_SPACE_EXP_SIZE];
+};
+
+/* A PF's SR-IOV state: its VFs exist from its creation, visible while enabled. */
+struct fsv_sriov {
+	u16 num_vfs;		/* VFs the PCI core enabled (under type_lock) */
+	u32 initial_type;	/* type each VF starts with when enabled */
+	bool dying;		/* being destroyed: no more enables (type_lock) */
+	struct fsv_vf *vfs[];	/* profile->total_vfs of them */
 };
 
 /* main.c */
@@ -129,8 +168,14 @@ int fsv_bus_first_free_devfn(struct fsv_bus *fbus);
 int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
 		  const struct fsv_profile *profile, u32 vgpu_type,
 		  struct fsv_vf **out);
+int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
+		  const struct fsv_profile *profile, int numa_node,
+		  u32 initial_type, struct fsv_vf **out);
 void fsv_vf_destroy(struct fsv_vf *vf);
+unsigned int fsv_pf_span(const struct fsv_profile *profile);
+bool fsv_vf_present(struct fsv_vf *vf);
 void fsv_vf_cfg_read(struct fsv_vf *vf, int where, int size, u32 *val);
+u32 fsv_vf_cfg_read_raw(struct fsv_vf *vf, int where, int size);
 void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val);
 struct fsv_vf *fsv_vf_from_pdev(struct pci_dev *pdev);
 int fsv_dev_notifier_register(struct fsv_bus *fbus);
@@ -140,13 +185,21 @@ void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev);
 int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf);
 u32 fsv_vf_get_type(struct fsv_vf *vf);
 int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);
+bool fsv_vf_type_creatable_locked(struct fsv_vf *vf, u32 type);
+void fsv_vf_reset_locked(struct fsv_vf *vf, u32 type);
 void fsv_vf_vfio_opened(struct fsv_vf *vf);
 void fsv_vf_vfio_closed(struct fsv_vf *vf);
+
+/* sriov.c */
+int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs);
+int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs);
+void fsv_sriov_shutdown(struct fsv_vf *pf);
 
 /* driver.c */
 int fsv_driver_register(const char *name);
 void fsv_driver_unregister(void);
 const char *fsv_driver_name(void);
+bool fsv_driver_bound(struct pci_dev *pdev);
 
 /* vfio.c, vfio_vdev.c, vfio_add.c */
 int fsv_vfio_check(int mode);

@@ -120,9 +120,27 @@ static int num_vfs = -1;
 module_param_cb(num_vfs, &fsv_param_num_vfs_ops, &num_vfs, 0444);
 MODULE_PARM_DESC(num_vfs, "VFs created at load, VF i at slot i%32 function i/32 (0-256, default 4; ignored when vfs= is set)");
 
+/* vgpu_type: whether it was given (mode=sriov's VFs start with none if not). */
+static bool vgpu_type_given;
+
+static int fsv_param_set_vgpu_type(const char *val,
+				   const struct kernel_param *kp)
+{
+	int ret = fsv_param_set_int(val, kp);
+
+	if (!ret)
+		vgpu_type_given = true;
+	return ret;
+}
+
+static const struct kernel_param_ops fsv_param_vgpu_type_ops = {
+	.set = fsv_param_set_vgpu_type,
+	.get = param_get_int,
+};
+
 static int vgpu_type = 256;
-module_param_cb(vgpu_type, &fsv_param_int_ops, &vgpu_type, 0444);
-MODULE_PARM_DESC(vgpu_type, "vGPU type of the VFs created by num_vfs= (0 = none, default 256)");
+module_param_cb(vgpu_type, &fsv_param_vgpu_type_ops, &vgpu_type, 0444);
+MODULE_PARM_DESC(vgpu_type, "vGPU type of the VFs created by num_vfs=, or of each VF a PF enables in mode=sriov (0 = none; default 256, in mode=sriov 0)");
 
 static char *profile = "t4";
 module_param_cb(profile, &fsv_param_str_ops, &profile, 0444);
@@ -148,6 +166,26 @@ static char *vfio = "auto";
 module_param_cb(vfio, &fsv_param_str_ops, &vfio, 0444);
 MODULE_PARM_DESC(vfio, "Register VFs with VFIO: auto (default, when the kernel can), on (fail the load if it cannot), off");
 
+static char *mode = "standalone";
+module_param_cb(mode, &fsv_param_str_ops, &mode, 0444);
+MODULE_PARM_DESC(mode, "standalone (default: VFs of their own, num_vfs=/vfs=) or sriov (SR-IOV PFs whose sriov_numvfs creates VFs sharing one GPU)");
+
+static int num_pfs = -1;
+module_param_cb(num_pfs, &fsv_param_int_ops, &num_pfs, 0444);
+MODULE_PARM_DESC(num_pfs, "mode=sriov: PFs, one per GPU, each of profile= (default 1, or the length of profiles=)");
+
+static char *profiles = "";
+module_param_cb(profiles, &fsv_param_str_ops, &profiles, 0444);
+MODULE_PARM_DESC(profiles, "mode=sriov: a profile per PF, e.g. profiles=l40s,l40s,a10 (default: num_pfs= PFs of profile=)");
+
+static char *sriov_numvfs = "";
+module_param_cb(sriov_numvfs, &fsv_param_str_ops, &sriov_numvfs, 0444);
+MODULE_PARM_DESC(sriov_numvfs, "mode=sriov: VFs each PF enables at load, one value for all or one per PF (default 0)");
+
+static char *numa_nodes = "";	/* numa_node is the kernel's per-CPU variable */
+module_param_cb(numa_node, &fsv_param_str_ops, &numa_nodes, 0444);
+MODULE_PARM_DESC(numa_node, "mode=sriov: NUMA node of each PF and its VFs, one value for all or one per PF: an online node or -1 (default -1)");
+
 static const char * const fsv_vfio_modes[] = {
 	[FSV_VFIO_AUTO] = "auto", [FSV_VFIO_ON] = "on", [FSV_VFIO_OFF] = "off",
 };
@@ -155,9 +193,19 @@ static const char * const fsv_vfio_modes[] = {
 struct fsv_options fsv_opts;
 static struct fsv_bus fsv_bus;
 
+/* PFs take whole slots: at most one per slot. */
+#define FSV_MAX_PFS		(FSV_MAX_FUNCS / 8)
+
 struct fsv_plan {
 	u8 devfn;
 	u32 type;
+};
+
+struct fsv_pf_plan {
+	const struct fsv_profile *profile;
+	u8 devfn;
+	int num_vfs;
+	int node;
 };
 
 /* What load-time parameters asked for, parsed and checked before anything is created. */
@@ -166,7 +214,13 @@ struct fsv_load_plan {
 	unsigned int count;
 	struct fsv_plan vf[FSV_MAX_FUNCS];
 	struct fsv_vf *created[FSV_MAX_FUNCS];
+	unsigned int num_pfs;
+	struct fsv_pf_plan pf[FSV_MAX_PFS];
 };
+
+/* The PFs, created at load and destroyed at unload (configfs has the rest). */
+static struct fsv_vf *fsv_pfs[FSV_MAX_PFS];
+static unsigned int fsv_num_pfs;
 
 static int fsv_check_type(const struct fsv_profile *p, const char *param,
 			  int type)
@@ -263,6 +317,203 @@ static int fsv_parse_vfs(struct fsv_load_plan *plan)
 	return ret;
 }
 
+/*
+ * "V" or "V1,V2,..." for n PFs: one value for all, or exactly n. Each in
+ * [min, max[i]] (max NULL: INT_MAX). Empty: every entry is def.
+ */
+static int fsv_parse_pf_ints(const char *param, const char *val,
+			     unsigned int n, int def, int min,
+			     const int *max, int *out)
+{
+	char *copy, *cur, *tok;
+	unsigned int count = 0, i;
+	int ret = 0, v;
+
+	for (i = 0; i < n; i++)
+		out[i] = def;
+	copy = kstrdup(val, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = strim(copy);
+	if (!*cur)
+		goto out;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (count == n) {
+			pr_err("%s=%s: more values than the %u PFs; give one value for all or one per PF\n",
+			       param, val, n);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (kstrtoint(tok, 10, &v) || v < min ||
+		    v > (max ? max[count] : INT_MAX)) {
+			pr_err("%s: '%s' for PF %u is not allowed; write a decimal number %d..%d\n",
+			       param, tok, count, min, max ? max[count] : INT_MAX);
+			ret = -EINVAL;
+			goto out;
+		}
+		out[count++] = v;
+	}
+	if (count == 1) {
+		for (i = 1; i < n; i++)
+			out[i] = out[0];
+	} else if (count != n) {
+		pr_err("%s=%s: %u values for %u PFs; give one value for all or one per PF\n",
+		       param, val, count, n);
+		ret = -EINVAL;
+	}
+out:
+	kfree(copy);
+	return ret;
+}
+
+static int fsv_sriov_profile_names(char *buf, size_t len)
+{
+	unsigned int i;
+	int n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < fsv_num_profiles && n < len; i++)
+		if (fsv_profiles[i].total_vfs)
+			n += scnprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+				       fsv_profiles[i].name);
+	return n;
+}
+
+/* The PF list: profiles= or num_pfs= x profile=, laid out slot by slot. */
+static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
+{
+	char *copy, *cur, *tok, names[160];
+	unsigned int devfn = 0, i;
+	int ret = 0;
+
+	copy = kstrdup(profiles, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = strim(copy);
+	while (*cur && (tok = strsep(&cur, ",")) != NULL) {
+		const struct fsv_profile *p = fsv_profile_find(strim(tok));
+
+		if (!p) {
+			fsv_profile_names(names, sizeof(names));
+			pr_err("profiles: '%s' is not a profile; allowed: %s\n",
+			       tok, names);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (plan->num_pfs == FSV_MAX_PFS) {
+			pr_err("profiles: more than %d PFs; a bus holds %d slots\n",
+			       FSV_MAX_PFS, FSV_MAX_PFS);
+			ret = -EINVAL;
+			goto out;
+		}
+		plan->pf[plan->num_pfs++].profile = p;
+	}
+	if (plan->num_pfs) {
+		if (num_pfs != -1 && num_pfs != plan->num_pfs) {
+			pr_err("num_pfs=%d conflicts with profiles= (%u entries); set one of them\n",
+			       num_pfs, plan->num_pfs);
+			ret = -EINVAL;
+			goto out;
+		}
+	} else {
+		if (num_pfs == -1)
+			num_pfs = 1;
+		if (num_pfs < 1 || num_pfs > FSV_MAX_PFS) {
+			pr_err("num_pfs=%d: out of range; allowed: 1..%d\n",
+			       num_pfs, FSV_MAX_PFS);
+			ret = -EINVAL;
+			goto out;
+		}
+		plan->num_pfs = num_pfs;
+		for (i = 0; i < plan->num_pfs; i++)
+			plan->pf[i].profile = plan->profile;
+	}
+	num_pfs = plan->num_pfs;
+
+	for (i = 0; i < plan->num_pfs; i++) {
+		const struct fsv_profile *p = plan->pf[i].profile;
+
+		if (!p->total_vfs) {
+			fsv_sriov_profile_names(names, sizeof(names));
+			pr_err("mode=sriov: the %s (profile %s) has no SR-IOV (mdev-only on real hardware); SR-IOV profiles: %s\n",
+			       p->model, p->name, names);
+			ret = -EINVAL;
+			goto out;
+		}
+		plan->pf[i].devfn = devfn;
+		devfn += fsv_pf_span(p);
+	}
+	if (devfn > FSV_MAX_FUNCS) {
+		pr_err("mode=sriov: %u PFs with their VFs need %u functions; a bus holds %d (fewer PFs, or boards with fewer VFs)\n",
+		       plan->num_pfs, devfn, FSV_MAX_FUNCS);
+		ret = -EINVAL;
+	}
+out:
+	kfree(copy);
+	return ret;
+}
+
+static int fsv_parse_sriov(struct fsv_load_plan *plan)
+{
+	int vals[FSV_MAX_PFS], max[FSV_MAX_PFS];
+	unsigned int i;
+	int ret;
+
+	if (num_vfs != -1 || (vfs[0] && strim(vfs)[0])) {
+		pr_err("mode=sriov: num_vfs= and vfs= create standalone VFs; SR-IOV VFs come from each PF's sriov_numvfs (load with sriov_numvfs=)\n");
+		return -EINVAL;
+	}
+	num_vfs = 0;
+	ret = fsv_parse_pf_profiles(plan);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < plan->num_pfs; i++)
+		max[i] = plan->pf[i].profile->total_vfs;
+	ret = fsv_parse_pf_ints("sriov_numvfs", sriov_numvfs, plan->num_pfs,
+				0, 0, max, vals);
+	if (ret)
+		return ret;
+	for (i = 0; i < plan->num_pfs; i++)
+		plan->pf[i].num_vfs = vals[i];
+
+	ret = fsv_parse_pf_ints("numa_node", numa_nodes, plan->num_pfs,
+				NUMA_NO_NODE, NUMA_NO_NODE, NULL, vals);
+	if (ret)
+		return ret;
+	for (i = 0; i < plan->num_pfs; i++) {
+		if (vals[i] != NUMA_NO_NODE &&
+		    (vals[i] >= MAX_NUMNODES || !node_online(vals[i]))) {
+			pr_err("numa_node: node %d (PF %u) is not online; allowed: -1 or an online node (%*pbl)\n",
+			       vals[i], i, nodemask_pr_args(&node_states[N_ONLINE]));
+			return -EINVAL;
+		}
+		plan->pf[i].node = vals[i];
+	}
+
+	if (!vgpu_type_given)
+		vgpu_type = 0;
+	fsv_opts.vgpu_type = max(vgpu_type, 0);
+	for (i = 0; i < plan->num_pfs; i++) {
+		ret = fsv_check_type(plan->pf[i].profile, "vgpu_type", vgpu_type);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* In standalone mode the SR-IOV parameters have nothing to apply to. */
+static int fsv_check_no_sriov_params(void)
+{
+	if (num_pfs == -1 && !strim(profiles)[0] && !strim(sriov_numvfs)[0] &&
+	    !strim(numa_nodes)[0])
+		return 0;
+	pr_err("num_pfs=, profiles=, sriov_numvfs= and numa_node= need mode=sriov (mode=%s)\n",
+	       mode);
+	return -EINVAL;
+}
+
 static int fsv_parse_params(struct fsv_load_plan *plan)
 {
 	char names[160];
@@ -270,6 +521,12 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 	int ret;
 
 	fsv_opts.strict = strict;
+	if (sysfs_streq(mode, "sriov")) {
+		fsv_opts.sriov = true;
+	} else if (!sysfs_streq(mode, "standalone")) {
+		pr_err("mode=%s: allowed values are standalone, sriov\n", mode);
+		return -EINVAL;
+	}
 	ret = sysfs_match_string(fsv_vfio_modes, vfio);
 	if (ret < 0) {
 		pr_err("vfio=%s: allowed values are auto, on, off\n", vfio);
@@ -298,6 +555,11 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 		return -EINVAL;
 	}
 
+	if (fsv_opts.sriov)
+		return fsv_parse_sriov(plan);
+	ret = fsv_check_no_sriov_params();
+	if (ret)
+		return ret;
 	if (vfs[0] && strim(vfs)[0]) {
 		ret = fsv_parse_vfs(plan);
 		if (ret)
@@ -324,6 +586,13 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 	for (i = 0; i < num_vfs; i++)
 		fsv_plan_add(plan, FSV_SEED_DEVFN(i), vgpu_type);
 	return 0;
+}
+
+/* PFs in reverse order of creation; each disables its VFs first. */
+static void fsv_destroy_pfs(void)
+{
+	while (fsv_num_pfs)
+		fsv_vf_destroy(fsv_pfs[--fsv_num_pfs]);
 }
 
 static int __init fsv_init(void)
@@ -353,6 +622,28 @@ static int __init fsv_init(void)
 	if (ret)
 		goto err_unregister_notifier;
 
+	for (i = 0; i < plan->num_pfs; i++) {
+		struct fsv_pf_plan *pp = &plan->pf[i];
+
+		ret = fsv_pf_create(&fsv_bus, pp->devfn, pp->profile, pp->node,
+				    vgpu_type, &fsv_pfs[i]);
+		if (ret) {
+			pr_err("cannot create PF %04x:00:%02x.0 (%s): %d\n",
+			       domain, PCI_SLOT(pp->devfn), pp->profile->name,
+			       ret);
+			goto err_destroy_pfs;
+		}
+		fsv_num_pfs++;
+		if (!pp->num_vfs)
+			continue;
+		ret = fsv_sriov_enable_at_load(fsv_pfs[i], pp->num_vfs);
+		if (ret) {
+			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:00:%02x.0: %d\n",
+			       pp->num_vfs, domain, PCI_SLOT(pp->devfn), ret);
+			goto err_destroy_pfs;
+		}
+	}
+
 	for (i = 0; i < plan->count; i++) {
 		ret = fsv_vf_create(&fsv_bus, plan->vf[i].devfn, plan->profile,
 				    plan->vf[i].type, &plan->created[i]);
@@ -367,20 +658,29 @@ static int __init fsv_init(void)
 	/* configfs owns the load-time VFs from here on, even on failure. */
 	ret = fsv_configfs_init(&fsv_bus, plan->created, plan->count);
 	if (ret)
-		goto err_unregister_driver;
+		goto err_destroy_pfs;
 
-	pr_info("domain %04x: %u VFs, profile %s, driver %s, %s, vfio=%s (%s)\n",
-		domain, plan->count, plan->profile->name, driver_name,
-		strict ? "strict" : "lenient", vfio,
-		fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
-		fsv_vfio_registration());
+	if (fsv_opts.sriov)
+		pr_info("domain %04x: %u SR-IOV PFs (%s%s), driver %s, %s, vfio=%s (%s)\n",
+			domain, fsv_num_pfs, plan->pf[0].profile->name,
+			fsv_num_pfs > 1 ? ", ..." : "", driver_name,
+			strict ? "strict" : "lenient", vfio,
+			fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
+			fsv_vfio_registration());
+	else
+		pr_info("domain %04x: %u VFs, profile %s, driver %s, %s, vfio=%s (%s)\n",
+			domain, plan->count, plan->profile->name, driver_name,
+			strict ? "strict" : "lenient", vfio,
+			fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
+			fsv_vfio_registration());
 	kfree(plan);
 	return 0;
 
 err_destroy_vfs:
 	while (i--)
 		fsv_vf_destroy(plan->created[i]);
-err_unregister_driver:
+err_destroy_pfs:
+	fsv_destroy_pfs();
 	fsv_driver_unregister();
 	fsv_vfio_exit();
 err_unregister_notifier:
@@ -394,6 +694,7 @@ err_free_plan:
 
 static void __exit fsv_exit(void)
 {
+	fsv_destroy_pfs();
 	/* Also destroys the load-time VFs: configfs owns them after load. */
 	fsv_configfs_exit();
 	fsv_driver_unregister();

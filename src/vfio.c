@@ -450,6 +450,18 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 		mutex_unlock(&fv->lock);
 		return 0;
 	}
+	/* IDs as the function has them: a VF's read all-ones on the bus. */
+	if (pos < PCI_COMMAND) {
+		unsigned long flags;
+
+		if (!write) {
+			raw_spin_lock_irqsave(&fv->vf->fbus->table_lock, flags);
+			*val = fsv_vf_cfg_read_raw(fv->vf, pos, n);
+			raw_spin_unlock_irqrestore(&fv->vf->fbus->table_lock,
+						   flags);
+		}
+		return 0;
+	}
 	if (n == 4)
 		ret = write ? pci_user_write_config_dword(pdev, pos, *val) :
 			      pci_user_read_config_dword(pdev, pos, val);
