@@ -391,7 +391,9 @@ static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
 	if (!copy)
 		return -ENOMEM;
 	cur = strim(copy);
-	while (*cur && (tok = strsep(&cur, ",")) != NULL) {
+	if (!*cur)
+		cur = NULL;	/* not given: num_pfs= x profile= */
+	while ((tok = strsep(&cur, ",")) != NULL) {
 		const struct fsv_profile *p = fsv_profile_find(strim(tok));
 
 		if (!p) {
