@@ -4,7 +4,8 @@
 # CMakeLists.txt. `make packages` (or `cpack` in the build directory) makes:
 #   fake-sriov-vgpu-dkms   module source in /usr/src/fake-sriov-vgpu-<version>/
 #                          + dkms.conf + the shared maintainer script (arch all/noarch)
-#   fake-sriov-vgpu        validator + man page, setup-fake-sriov.sh, udev rules,
+#   fake-sriov-vgpu        validator + man page, setup-fake-sriov.sh, sriov-manage
+#                          (/usr/lib/nvidia, NVIDIA's command line), udev rules,
 #                          systemd unit, modprobe.d/modules-load.d files;
 #                          depends on fake-sriov-vgpu-dkms of the same version
 # Every file that is not the DKMS tree belongs to the "Unspecified" component,
@@ -93,6 +94,9 @@ if(EXISTS "${_fsv_top}/scripts/setup-fake-sriov.sh")
   install(FILES "${_fsv_pkg}/deb/lintian/fake-sriov-vgpu"
     DESTINATION /usr/share/lintian/overrides COMPONENT ${_fsv_main})
 endif()
+# NVIDIA's tools (GPU operator, vgpu-device-manager) call it by this path.
+install(PROGRAMS "${_fsv_top}/scripts/sriov-manage" DESTINATION /usr/lib/nvidia
+  COMPONENT ${_fsv_main})
 install(FILES "${_fsv_pkg}/modprobe.d/fake-sriov-vgpu.conf" DESTINATION /etc/modprobe.d
   COMPONENT ${_fsv_main})
 install(FILES "${_fsv_pkg}/modules-load.d/fake-sriov-vgpu.conf" DESTINATION /etc/modules-load.d

@@ -122,6 +122,23 @@ put() {
 		fi
 		return
 		;;
+	sparam:*)
+		_v=$($W -d "$2")
+		_sp=${1#sparam:}
+		# num_pfs=2 beside the lists (one value or two); not for num_pfs/profiles/mode.
+		case $_sp in
+		mode) set -- profile=l40s ;;
+		num_pfs | profiles) set -- mode=sriov profile=l40s ;;
+		*) set -- mode=sriov profile=l40s num_pfs=2 ;;
+		esac
+		if /sbin/insmod "$KO" "$@" "$_sp=$_v" 2>/tmp/insmod.err; then
+			echo OK
+			rmmod fake_sriov_vgpu
+		else
+			errname "$(cat /tmp/insmod.err)"
+		fi
+		return
+		;;
 	cfs:*) _f=$C/bad/${1#cfs:} ;;
 	cfs-on:*) _f=$C/on/${1#cfs-on:} ;;
 	vf:*) _f=$SYSPCI/$VF/${1#vf:} ;;
@@ -154,7 +171,7 @@ row() {
 		;;
 	esac
 	case $_t in
-	param:*)
+	param:* | sparam:*)
 		if [ $loaded = 1 ]; then
 			# rmmod, not modprobe -r: insmod needs the dependencies.
 			rmdir "$C/bad" "$C/on"
@@ -163,7 +180,7 @@ row() {
 			loaded=0
 			KLINES=$(dmesg | wc -l)
 		fi
-		_allow="fake_sriov_vgpu|${_t#param:}[:=]|callbacks suppressed|$KOBJ"
+		_allow="fake_sriov_vgpu|${_t#*param:}[:=]|callbacks suppressed|$KOBJ"
 		;;
 	*)
 		if [ $loaded = 0 ]; then
