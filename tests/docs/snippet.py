@@ -9,8 +9,8 @@ what it found, or the error, and exits 0 (good) or 1 (bad).
   json FILE        the JSON parses
   xml FILE         the XML is well-formed (a fragment is wrapped in a root)
   junit FILE       a JUnit report: <testsuites>/<testsuite> with testcases
-  validator FILE   the YAML's fakesriov-validate command lines, one a line
-                   (from every string in it: CI steps' run:/script:)
+  validator FILE   the fakesriov-validate command lines of the YAML's CI
+                   steps (GitHub's run:, GitLab's script:), one a line
   kubevirt FILE    exit 0 if a document is a KubeVirt CR with
                    spec.configuration.permittedHostDevices.pciHostDevices
 """
@@ -31,6 +31,22 @@ def strings(node):
     elif isinstance(node, list):
         for v in node:
             yield from strings(v)
+
+
+STEP_KEYS = ("run", "script", "before_script", "after_script")
+
+
+def steps(node):
+    """The shell commands of CI steps: GitHub's run:, GitLab's script: lists."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in STEP_KEYS:
+                yield from strings(v)
+            else:
+                yield from steps(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from steps(v)
 
 
 def main():
@@ -62,10 +78,10 @@ def main():
             print("JUnit report with %d testcases" % len(cases))
         elif check == "validator":
             for d in yaml.safe_load_all(text):
-                for s in strings(d):
+                for s in steps(d):
                     for line in s.splitlines():
                         line = line.strip()
-                        if line.startswith("fakesriov-validate"):
+                        if line == "fakesriov-validate" or line.startswith("fakesriov-validate "):
                             print(line)
         elif check == "kubevirt":
             for d in yaml.safe_load_all(text):
