@@ -22,7 +22,10 @@
 #            prints) becomes the command, its output (stdout and stderr)
 #            shown, and a check that some line of it contains TEXT; a miss
 #            exits 1 naming the README line. target=vm adds a sudo() that
-#            runs its arguments (the guest runs as root and has no sudo).
+#            runs its arguments (the guest runs as root and has no sudo) and
+#            makes modprobe, insmod, rmmod, lsmod, modinfo and depmod kmod's
+#            (/sbin/...), which busybox sh would otherwise replace with its
+#            own applets.
 #   commands awk -v mode=commands -f blocks.awk BLOCK
 #            prints the commands the block runs (the first word of each
 #            simple command, outside quotes, heredocs and comments), one a
@@ -97,7 +100,11 @@ function sc_prelude() {
 	print "trap 'rm -f \"$fsv_doc_out\"' EXIT"
 	print "fsv_doc_expect() { # README-LINE TEXT: the last command's output has a line containing TEXT"
 	print "\tcat \"$fsv_doc_out\""
-	print "\tif grep -qF -- \"$2\" \"$fsv_doc_out\"; then set -x; return 0; fi"
+	print "\tif grep -qF -- \"$2\" \"$fsv_doc_out\"; then"
+	print "\t\techo \"README line $1: output has '$2'\" >&2"
+	print "\t\tset -x"
+	print "\t\treturn 0"
+	print "\tfi"
 	print "\techo \"README line $1: expected output containing '$2'\" >&2"
 	print "\texit 1"
 	print "}"
@@ -109,6 +116,10 @@ function sc_prelude() {
 	if (target == "vm") {
 		print "# The guest runs as root and has no sudo."
 		print "sudo() { \"$@\"; }"
+		print "# Its busybox sh runs its own applets before PATH; a host has kmod."
+		print "for fsv_doc_t in modprobe insmod rmmod lsmod modinfo depmod; do"
+		print "\tif [ -x /sbin/$fsv_doc_t ]; then eval \"$fsv_doc_t() { /sbin/$fsv_doc_t \\\"\\$@\\\"; }\"; fi"
+		print "done"
 	}
 	print "set -x"
 }

@@ -92,6 +92,7 @@ while IFS='	' read -r _kind line lang spec; do
 	rc=0
 	(cd "$W/work" && timeout $((60 * FSV_SLOW)) sh -e -o pipefail "$W/L$line.sh") </dev/null >"$W/out" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
+		grep '^README line' "$W/out" | sed 's/^/# /'
 		ok "$name"
 	else
 		tail -n 25 "$W/out" | sed 's/^/# /'
