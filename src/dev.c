@@ -575,7 +575,7 @@ static int fsv_pf_publish(struct fsv_bus *fbus, struct fsv_vf *pf,
  */
 int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
 		  const struct fsv_profile *profile, int numa_node,
-		  u32 initial_type, struct fsv_vf **out)
+		  struct fsv_vf **out)
 {
 	unsigned int i, span = fsv_pf_span(profile);
 	struct fsv_vf *pf;
@@ -596,7 +596,6 @@ int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
 		kfree(pf);
 		return -ENOMEM;
 	}
-	pf->sriov->initial_type = initial_type;
 	for (i = 0; i < profile->total_vfs; i++) {
 		struct fsv_vf *vf = fsv_vf_alloc(fbus, FSV_VF,
 			devfn + profile->vf_offset + i * profile->vf_stride,

@@ -140,7 +140,6 @@ struct fsv_vf {
 /* A PF's SR-IOV state: its VFs exist from its creation, visible while enabled. */
 struct fsv_sriov {
 	u16 num_vfs;		/* VFs the PCI core enabled (under type_lock) */
-	u32 initial_type;	/* type each VF starts with when enabled */
 	bool dying;		/* being destroyed: no more enables (type_lock) */
 	struct fsv_vf *vfs[];	/* profile->total_vfs of them */
 };
@@ -170,7 +169,7 @@ int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
 		  struct fsv_vf **out);
 int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
 		  const struct fsv_profile *profile, int numa_node,
-		  u32 initial_type, struct fsv_vf **out);
+		  struct fsv_vf **out);
 void fsv_vf_destroy(struct fsv_vf *vf);
 unsigned int fsv_pf_span(const struct fsv_profile *profile);
 bool fsv_vf_present(struct fsv_vf *vf);
@@ -192,7 +191,7 @@ void fsv_vf_vfio_closed(struct fsv_vf *vf);
 
 /* sriov.c */
 int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs);
-int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs);
+int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs, u32 type);
 void fsv_sriov_shutdown(struct fsv_vf *pf);
 
 /* driver.c */

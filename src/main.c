@@ -140,7 +140,7 @@ static const struct kernel_param_ops fsv_param_vgpu_type_ops = {
 
 static int vgpu_type = 256;
 module_param_cb(vgpu_type, &fsv_param_vgpu_type_ops, &vgpu_type, 0444);
-MODULE_PARM_DESC(vgpu_type, "vGPU type of the VFs created by num_vfs=, or of each VF a PF enables in mode=sriov (0 = none; default 256, in mode=sriov 0)");
+MODULE_PARM_DESC(vgpu_type, "vGPU type of the VFs created by num_vfs=, or in mode=sriov of the VFs sriov_numvfs= enables at load (0 = none; default 256, in mode=sriov 0)");
 
 static char *profile = "t4";
 module_param_cb(profile, &fsv_param_str_ops, &profile, 0444);
@@ -628,7 +628,7 @@ static int __init fsv_init(void)
 		struct fsv_pf_plan *pp = &plan->pf[i];
 
 		ret = fsv_pf_create(&fsv_bus, pp->devfn, pp->profile, pp->node,
-				    vgpu_type, &fsv_pfs[i]);
+				    &fsv_pfs[i]);
 		if (ret) {
 			pr_err("cannot create PF %04x:00:%02x.0 (%s): %d\n",
 			       domain, PCI_SLOT(pp->devfn), pp->profile->name,
@@ -638,7 +638,8 @@ static int __init fsv_init(void)
 		fsv_num_pfs++;
 		if (!pp->num_vfs)
 			continue;
-		ret = fsv_sriov_enable_at_load(fsv_pfs[i], pp->num_vfs);
+		ret = fsv_sriov_enable_at_load(fsv_pfs[i], pp->num_vfs,
+					       vgpu_type);
 		if (ret) {
 			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:00:%02x.0: %d\n",
 			       pp->num_vfs, domain, PCI_SLOT(pp->devfn), ret);

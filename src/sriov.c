@@ -29,14 +29,14 @@ static void fsv_sriov_clear_locked(struct fsv_vf *pf)
 }
 
 /*
- * Gives VFs 0..n-1 a fresh config space and the PF's initial type; strict
- * mode counts those types against the GPU's capacity first.
+ * Gives VFs 0..n-1 a fresh config space and the given type (0: none, as
+ * NVIDIA's driver enables them); strict mode counts those types against the
+ * GPU's capacity first.
  */
 static int fsv_sriov_prepare(struct fsv_vf *pf, struct pci_dev *pdev,
-			     unsigned int n)
+			     unsigned int n, u32 type)
 {
 	struct fsv_sriov *sr = pf->sriov;
-	u32 type = sr->initial_type;
 	unsigned int i;
 	int ret = 0;
 
@@ -51,7 +51,7 @@ static int fsv_sriov_prepare(struct fsv_vf *pf, struct pci_dev *pdev,
 	for (i = 0; i < n && type; i++) {
 		if (fsv_opts.strict &&
 		    !fsv_vf_type_creatable_locked(sr->vfs[i], type)) {
-			pci_err(pdev, "sriov_numvfs=%u: only %u vGPUs of type %u fit on one %s (strict=1); enable fewer VFs or load with another vgpu_type=\n",
+			pci_err(pdev, "sriov_numvfs=%u: only %u vGPUs of type %u fit on one %s (strict=1); enable fewer VFs at load or load with another vgpu_type=\n",
 				n, i, type, pf->profile->model);
 			ret = -ENOSPC;
 			break;
@@ -66,9 +66,9 @@ out:
 }
 
 static int fsv_sriov_enable(struct fsv_vf *pf, struct pci_dev *pdev,
-			    unsigned int n)
+			    unsigned int n, u32 type)
 {
-	int ret = fsv_sriov_prepare(pf, pdev, n);
+	int ret = fsv_sriov_prepare(pf, pdev, n, type);
 
 	if (ret)
 		return ret;
@@ -91,12 +91,7 @@ static void fsv_sriov_disable(struct fsv_vf *pf, struct pci_dev *pdev)
 	mutex_unlock(&pf->fbus->type_lock);
 }
 
-/*
- * sriov_numvfs: the PCI core has checked 0 <= n <= sriov_totalvfs and that
- * changing a non-zero count goes through 0 (EBUSY otherwise), and holds the
- * PF's device lock. Returns the VFs enabled, or an errno.
- */
-int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs)
+static int fsv_sriov_set(struct pci_dev *pdev, int num_vfs, u32 type)
 {
 	struct fsv_vf *pf = fsv_vf_from_pdev(pdev);
 
@@ -106,11 +101,25 @@ int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs)
 		fsv_sriov_disable(pf, pdev);
 		return 0;
 	}
-	return fsv_sriov_enable(pf, pdev, num_vfs);
+	return fsv_sriov_enable(pf, pdev, num_vfs, type);
 }
 
-/* sriov_numvfs= at load: as a write to the PF's sriov_numvfs. */
-int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs)
+/*
+ * sriov_numvfs: the PCI core has checked 0 <= n <= sriov_totalvfs and that
+ * changing a non-zero count goes through 0 (EBUSY otherwise), and holds the
+ * PF's device lock. VFs start with no vGPU type. Returns the VFs enabled,
+ * or an errno.
+ */
+int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs)
+{
+	return fsv_sriov_set(pdev, num_vfs, 0);
+}
+
+/*
+ * sriov_numvfs= at load: as a write to the PF's sriov_numvfs, the VFs with
+ * the module's vgpu_type=.
+ */
+int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs, u32 type)
 {
 	struct pci_dev *pdev;
 	int ret;
@@ -122,7 +131,7 @@ int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs)
 	if (!fsv_driver_bound(pdev))
 		ret = -ENODEV;	/* someone else's driver_override */
 	else
-		ret = fsv_sriov_configure(pdev, num_vfs);
+		ret = fsv_sriov_set(pdev, num_vfs, type);
 	device_unlock(&pdev->dev);
 	if (ret > 0)
 		kobject_uevent(&pdev->dev.kobj, KOBJ_CHANGE);

@@ -17,7 +17,7 @@
 ktap_plan 50
 PFA=0001:00:00.0
 PF=$SYSPCI/$PFA
-SM=/usr/sbin/sriov-manage
+SM=/usr/lib/nvidia/sriov-manage
 cycles=$((4 * ${FSV_STRESS:-1}))
 if ! full_scale; then cycles=2; fi
 
