@@ -6,7 +6,8 @@
 # multiboot payload tests/vm/payload/gpu-probe.c) finds the VF on its PCI
 # bus, reads its config space and reads and writes BAR0. Then two VFs in one
 # QEMU, start/quit cycles, QEMU killed mid-start, strict mode's EBUSY while
-# a VM has the VF, and the VF usable and rmmod clean afterwards.
+# a VM has the VF, a VF of an SR-IOV PF in a nested guest, and the VF usable
+# and rmmod clean afterwards.
 # Needs VFIO's emulated IOMMU (type1 must attach the group): elsewhere
 # every result is a SKIP naming the registration the kernel allowed.
 # needs: qemu
@@ -26,7 +27,7 @@ debug) cycles=10 kills=5 ;;
 esac
 cycles=$((cycles * ${FSV_STRESS:-1}))
 kills=$((kills * ${FSV_STRESS:-1}))
-ktap_plan 17
+ktap_plan 20
 QEMU=$(command -v qemu-system-x86_64 || true)
 PROBE=/usr/libexec/fsv/gpu-probe.elf
 WALK=/usr/libexec/fsv/vfio-walk
@@ -55,7 +56,9 @@ if [ -n "$why" ]; then
 		"nested guest: beyond BAR0 RAM reads 0" "nested guest exits cleanly" \
 		"two VFs in one QEMU" "$cycles start/quit cycles" "$kills kills mid-start" \
 		"the VF works after the kills" "strict: type change is EBUSY while a VM has the VF" \
-		"strict: the type changes once the VM is gone" "no vfio error in the kernel log"; do
+		"strict: the type changes once the VM is gone" \
+		"SR-IOV VF: the nested guest finds 10de:26b9" "SR-IOV VF: BAR0 RAM" \
+		"SR-IOV VF: its PF disables it after the VM" "no vfio error in the kernel log"; do
 		skip "$t" "$why"
 	done
 	check "rmmod" rmmod fake_sriov_vgpu
@@ -203,6 +206,24 @@ fi
 kill $hp
 wait $hp 2>/dev/null
 check "strict: the type changes once the VM is gone" wr "$T" 0
+
+# 7. A VF of an SR-IOV PF: the VM sees its real IDs (they read all-ones on
+# the host's bus, as a VF's do) and its BAR0 out of the PF's VF BARs.
+fsv_unload
+fsv_load mode=sriov profile=l40s sriov_numvfs=1
+SV=0001:00:00.2
+timeout $((120 * FSV_SLOW)) "$QEMU" -machine pc,accel=tcg -nodefaults -display none -m 64 \
+	-serial file:/tmp/payload.out -device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-kernel "$PROBE" -device vfio-pci,host=$SV 2>/tmp/qerr
+sed 's/^/# guest: /' /tmp/payload.out
+if grep -q "^FSV-PAYLOAD ok vendor:device 0x26b910de" /tmp/payload.out; then
+	ok "SR-IOV VF: the nested guest finds 10de:26b9"
+else
+	sed 's/^/# qemu: /' /tmp/qerr
+	not_ok "SR-IOV VF: the nested guest finds 10de:26b9"
+fi
+pl "SR-IOV VF: BAR0 RAM" "BAR0 RAM keeps a write"
+check "SR-IOV VF: its PF disables it after the VM" wr "$SYSPCI/0001:00:00.0/sriov_numvfs" 0
 if dmesg_since vm-case | grep -i vfio | grep -Eqi 'error|fail'; then
 	dmesg_since vm-case | grep -i vfio | sed 's/^/# /'
 	not_ok "no vfio error in the kernel log"
