@@ -37,13 +37,29 @@ static u32 cfg_get(const u8 *cfg, int where, int size)
 	return val;
 }
 
-/* Sets a register's reset value and which of its bits software may write. */
+/*
+ * The write masks of every profile, for PFs and for the other functions
+ * (fsv_masks_init()); while they are built, fsv_building is the set that
+ * cfg_reg() fills. Both only at module load, before any function exists.
+ */
+static struct fsv_cfg_masks *fsv_masks;
+static struct fsv_cfg_masks *fsv_building;
+
+static const struct fsv_cfg_masks *fsv_masks_of(const struct fsv_profile *p,
+						enum fsv_kind kind)
+{
+	return &fsv_masks[2 * (p - fsv_profiles) + (kind == FSV_PF)];
+}
+
+/* Sets a register's reset value (and, building, which bits software may write). */
 static void cfg_reg(struct fsv_vf *vf, int where, int size, u32 val,
 		    u32 wmask, u32 w1cmask)
 {
 	cfg_put(vf->cfg, where, size, val);
-	cfg_put(vf->wmask, where, size, wmask);
-	cfg_put(vf->w1cmask, where, size, w1cmask);
+	if (fsv_building) {
+		cfg_put(fsv_building->w, where, size, wmask);
+		cfg_put(fsv_building->w1c, where, size, w1cmask);
+	}
 }
 
 static int cmp_bar_size_desc(const void *a, const void *b)
@@ -275,6 +291,10 @@ void fsv_vf_cfg_read(struct fsv_vf *vf, int where, int size, u32 *val)
 {
 	int i;
 
+	if (where >= FSV_CFG_IMAGE) {
+		*val = 0;	/* extended space past the capabilities */
+		return;
+	}
 	*val = cfg_get(vf->cfg, where, size);
 	for (i = 0; i < size; i++) {
 		if (fsv_vf_reads_ones(vf, where + i))
@@ -307,16 +327,18 @@ void fsv_vf_cfg_read(struct fsv_vf *vf, int where, int size, u32 *val)
 /* The function's own view, as VFIO virtualizes it (IDs of a VF included). */
 u32 fsv_vf_cfg_read_raw(struct fsv_vf *vf, int where, int size)
 {
-	return cfg_get(vf->cfg, where, size);
+	return where < FSV_CFG_IMAGE ? cfg_get(vf->cfg, where, size) : 0;
 }
 
 void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val)
 {
 	int i;
 
+	if (where >= FSV_CFG_IMAGE)
+		return;
 	for (i = 0; i < size; i++) {
 		u8 b = val >> (8 * i), *reg = &vf->cfg[where + i];
-		u8 wmask = vf->wmask[where + i], w1c = vf->w1cmask[where + i];
+		u8 wmask = vf->masks->w[where + i], w1c = vf->masks->w1c[where + i];
 
 		if (fsv_vf_reads_zero(vf, where + i))
 			continue;	/* read-only; VFIO keeps the user's copy */
@@ -460,7 +482,49 @@ static struct fsv_vf *fsv_vf_alloc(struct fsv_bus *fbus, enum fsv_kind kind,
 	vf->profile = profile;
 	vf->devfn = devfn;
 	vf->numa_node = NUMA_NO_NODE;
+	vf->masks = fsv_masks_of(profile, kind);
 	return vf;
+}
+
+/* Builds every profile's write masks from the config space's definition. */
+int fsv_masks_init(void)
+{
+	struct fsv_bus *fbus;
+	struct fsv_vf *vf;
+	unsigned int i, pf;
+	int ret = -ENOMEM;
+
+	fsv_masks = kcalloc(2 * fsv_num_profiles, sizeof(*fsv_masks),
+			    GFP_KERNEL);
+	fbus = kzalloc(sizeof(*fbus), GFP_KERNEL);
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	if (!fsv_masks || !fbus || !vf)
+		goto out;
+	for (i = 0; i < fsv_num_profiles; i++) {
+		for (pf = 0; pf < 2; pf++) {
+			vf->fbus = fbus;
+			vf->profile = &fsv_profiles[i];
+			vf->kind = pf ? FSV_PF : FSV_STANDALONE;
+			if (pf && !vf->profile->total_vfs)
+				continue;
+			fsv_building = &fsv_masks[2 * i + pf];
+			fsv_vf_init_config(vf);
+		}
+	}
+	fsv_building = NULL;
+	ret = 0;
+out:
+	kfree(vf);
+	kfree(fbus);
+	if (ret)
+		fsv_masks_exit();
+	return ret;
+}
+
+void fsv_masks_exit(void)
+{
+	kfree(fsv_masks);
+	fsv_masks = NULL;
 }
 
 /*

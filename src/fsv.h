@@ -37,6 +37,18 @@
 #define FSV_CAP_MSI		0x68	/* 64-bit, one vector, no masking */
 #define FSV_CAP_EXP		0x78
 #define FSV_CAP_SRIOV		0x100	/* extended: PFs only */
+/*
+ * Bytes of config space a function stores: the header, the capabilities and
+ * a PF's SR-IOV capability (0x100-0x13f). The rest of the 4 KiB reads as 0
+ * and ignores writes, so each function carries 320 bytes, not 4 KiB.
+ */
+#define FSV_CFG_IMAGE		(FSV_CAP_SRIOV + PCI_SRIOV_VFM + 4)
+
+/* The bits software may write, and write-1-to-clear: one set per profile and kind. */
+struct fsv_cfg_masks {
+	u8 w[FSV_CFG_IMAGE];
+	u8 w1c[FSV_CFG_IMAGE];
+};
 
 /* The address a VF numbered i gets when created at load time (the seed's). */
 #define FSV_SEED_DEVFN(i)	PCI_DEVFN((i) % 32, (i) / 32)
@@ -131,10 +143,9 @@ struct fsv_vf {
 	unsigned int vfio_users;	/* open VFIO devices; under type_lock */
 	struct iommu_group *group;	/* own group while not VFIO-registered */
 	struct fsv_vfio *vfio;		/* set while registered with VFIO */
-	/* Config space image and the mask of bits software may write. */
-	u8 cfg[PCI_CFG_SPACE_EXP_SIZE];
-	u8 wmask[PCI_CFG_SPACE_EXP_SIZE];
-	u8 w1cmask[PCI_CFG_SPACE_EXP_SIZE];
+	/* Config space image, and which bits software may write (shared). */
+	const struct fsv_cfg_masks *masks;
+	u8 cfg[FSV_CFG_IMAGE];
 };
 
 /* A PF's SR-IOV state: its VFs exist from its creation, visible while enabled. */
@@ -164,6 +175,8 @@ struct fsv_bus *fsv_bus_of(struct pci_dev *pdev);
 int fsv_bus_first_free_devfn(struct fsv_bus *fbus);
 
 /* dev.c */
+int fsv_masks_init(void);
+void fsv_masks_exit(void);
 int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
 		  const struct fsv_profile *profile, u32 vgpu_type,
 		  struct fsv_vf **out);

@@ -614,9 +614,12 @@ static int __init fsv_init(void)
 	if (ret)
 		goto err_free_plan;
 
-	ret = fsv_bus_create(&fsv_bus, domain);
+	ret = fsv_masks_init();
 	if (ret)
 		goto err_free_plan;
+	ret = fsv_bus_create(&fsv_bus, domain);
+	if (ret)
+		goto err_free_masks;
 	ret = fsv_dev_notifier_register(&fsv_bus);
 	if (ret)
 		goto err_destroy_bus;
@@ -690,6 +693,8 @@ err_unregister_notifier:
 	fsv_dev_notifier_unregister(&fsv_bus);
 err_destroy_bus:
 	fsv_bus_destroy(&fsv_bus);
+err_free_masks:
+	fsv_masks_exit();
 err_free_plan:
 	kfree(plan);
 	return ret;
@@ -704,6 +709,7 @@ static void __exit fsv_exit(void)
 	fsv_vfio_exit();
 	fsv_dev_notifier_unregister(&fsv_bus);
 	fsv_bus_destroy(&fsv_bus);
+	fsv_masks_exit();
 }
 
 module_init(fsv_init);

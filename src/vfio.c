@@ -435,7 +435,7 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 
 	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + sizeof(fv->vbar)) {
 		u8 *v = fv->vbar + (pos - PCI_BASE_ADDRESS_0);
-		const u8 *wmask = fv->vf->wmask + pos;
+		const u8 *wmask = fv->vf->masks->w + pos;
 
 		mutex_lock(&fv->lock);
 		for (i = 0; i < n; i++) {
