@@ -177,6 +177,8 @@ mem_fake() {
 		_j=$((_j + 1))
 	done
 	meminfo >/tmp/m2
+	bench mem.fake.n256.before "\"$(xargs </tmp/m0.0)\""
+	bench mem.fake.n256.after "\"$(xargs </tmp/m1.0)\""
 	mem_report mem.fake 256
 	[ ! -s /tmp/s0 ] || slab_report mem.fake 256
 	bench mem.fake.after_remove.SUnreclaim_kib "$(awk 'FNR == NR { if ($1 == "SUnreclaim") a = $2; next } $1 == "SUnreclaim" { print $2 - a }' /tmp/m0.0 /tmp/m2)"
@@ -256,8 +258,9 @@ trace_off() { # TAG N: sums of each function's durations, per function made
 			l = $0; sub(/\|.*/, "", l); r = $0; sub(/^[^|]*\|[ \t]*/, "", r)
 			if (!match(l, /[0-9.]+ us/)) next
 			d = substr(l, RSTART, RLENGTH - 3) + 0
-			if (match(r, /^} \/\* [A-Za-z0-9_.]+ \*\//)) f = substr(r, 6, RLENGTH - 8)
-			else if (match(r, /^[A-Za-z0-9_.]+\(\);/)) f = substr(r, 1, RLENGTH - 3)
+			# Module functions carry " [module]" (%ps).
+			if (match(r, /^} \/\* [A-Za-z0-9_.]+( \[[A-Za-z0-9_]+\])? \*\//)) f = substr(r, 6, RLENGTH - 8)
+			else if (match(r, /^[A-Za-z0-9_.]+( \[[A-Za-z0-9_]+\])?\(\);/)) f = substr(r, 1, RLENGTH - 3)
 			else next
 			sub(/ .*/, "", f)
 			us[f] += d; c[f]++
