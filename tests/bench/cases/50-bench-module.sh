@@ -228,6 +228,7 @@ TR=/sys/kernel/tracing
 FUNCS="fsv_vf_create fsv_vf_destroy fsv_bus_notify fsv_probe fsv_remove
 fsv_vfio_register fsv_vfio_unregister fsv_vf_group_attach fsv_vf_group_detach
 fsv_cfg_read fsv_cfg_write fsv_bus_first_free_devfn fsv_vf_cfg_read
+fsv_configfs_exit fsv_driver_unregister pci_unregister_driver pci_get_slot
 pci_scan_single_device pci_setup_device pci_device_add pci_bus_add_device
 pci_stop_and_remove_bus_device device_add device_del kobject_uevent_env
 device_initial_probe __device_attach really_probe device_release_driver
@@ -284,6 +285,14 @@ trace_fake() {
 	bench trace.remove.traced_total_ns "${_c% *}"
 	bench trace.functions "\"$(xargs </tmp/traced)\""
 	rmmod fake_sriov_vgpu
+	# rmmod with 256 load-time VFs (the module's symbols are gone when the
+	# trace is read: only the kernel's functions are named).
+	fsv_load num_vfs=256 || { ERR="modprobe num_vfs=256"; return 1; }
+	trace_on /tmp/traced
+	_t0=$($B now)
+	rmmod fake_sriov_vgpu || { trace_off x 1 >/dev/null; ERR="rmmod under the tracer"; return 1; }
+	bench trace.rmmod.traced_total_ns $(($($B now) - _t0))
+	trace_off trace.rmmod 256
 }
 if ! grep -qw function_graph $TR/available_tracers 2>/dev/null; then
 	bskip trace "no function_graph tracer in tracefs ($TR)"
