@@ -438,8 +438,7 @@ fi
 
 # 12: the validator (--rules kubevirt-main: 6.1 has no /dev/vfio/devices
 # nodes, which the default rule set asks for) on the real module with 256
-# VFs against lspci -n (udevd
-# running, as in production).
+# VFs against lspci -n (udevd running, as in production).
 VAL=$(command -v fakesriov-validate || true)
 if [ -z "$VAL" ] || ! command -v lspci >/dev/null; then
 	_m=
