@@ -22,7 +22,8 @@
 #   make fetch-kernels download the kernels under test into the cache
 #   make debug-kernel  build the sanitizer kernel (slow, ~20 min)
 #   make lts-kernel    build the 5.15 LTS test kernel (slow, ~20 min)
-#   make bench         tests/bench/run
+#   make bench         tests/bench/run: module and validator benchmark,
+#                      table + bench/results.json (tests/README.md)
 #   make clean
 .PHONY: all module validator packages demo check check-vm check-harness stress \
 	check-packages-full rpm-repo deploy-image check-deploy fetch-kernels debug-kernel lts-kernel bench clean \
@@ -37,7 +38,7 @@ export KERNELS CASES FSV_CACHE
 all: module validator
 
 help:
-	@sed -n '3,26p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,27p' Makefile | sed 's/^# \{0,1\}//'
 
 module:
 	$(MAKE) -C src KDIR=$(KDIR)

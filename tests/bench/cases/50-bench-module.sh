@@ -1,0 +1,472 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# Benchmark (tests/bench/run boots it with tests/vm/run --cases-dir): the
+# module's per-VF cost in guest time and kernel memory, against the kernel's
+# own SR-IOV code creating QEMU NVMe VFs in the same boot. A report, not a
+# test: a subtest fails only when a step could not run, never on a number.
+# Every figure is one line "# bench KEY VALUE" (times in guest
+# CLOCK_MONOTONIC ns, fsv-bench; memory in KiB), or "# bench-skip KEY
+# REASON"; tests/bench/run turns them into the table and bench/results.json.
+# udevd is stopped while timing (fsv.sh: udev_stop; the kernel still sends
+# every uevent) except in the steps that measure it.
+# Kernel command line: fsv.bench_repeat=N (runs per figure, median;
+# default 3; tests/bench/run passes BENCH_REPEAT).
+# budget: 900
+# shellcheck source=tests/vm/guest/lib.sh
+. /tests/lib.sh
+# shellcheck source=tests/vm/guest/fsv.sh
+. /tests/fsv.sh
+
+B=/usr/libexec/fsv/fsv-bench
+R=$(sed -n 's/.*fsv\.bench_repeat=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+R=${R:-3}
+SIZES="1 16 256"
+AUTOPROBE=/sys/bus/pci/drivers_autoprobe
+
+ktap_plan 12
+bench() { echo "# bench $1 $2"; }
+bskip() {
+	_k=$1
+	shift
+	echo "# bench-skip $_k $*"
+}
+# med: the median of the numbers on stdin, one a line.
+med() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
+
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	[ ! -w "$AUTOPROBE" ] || echo 1 >"$AUTOPROBE"
+	fsv_unload >/dev/null 2>&1
+	udev_start
+}
+trap cleanup EXIT
+
+if [ ! -x "$B" ]; then
+	# Every step needs the clock.
+	i=0
+	while [ $i -lt 12 ]; do not_ok "step $i" "no $B (tests/vm/progs/fsv-bench.c did not build)"; i=$((i + 1)); done
+	ktap_finish
+fi
+
+modprobe vfio_iommu_type1 2>/dev/null
+# Dependencies and the module's pages once, so no run pays for them.
+fsv_load num_vfs=1 && rmmod fake_sriov_vgpu
+udev_stop
+bench guest.cpus "$(grep -c ^processor /proc/cpuinfo)"
+bench guest.mem_kib "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+bench guest.kernel "$KREL"
+bench repeat "$R"
+
+# time_load TAG N [PARAM=V...]: R loads with num_vfs=N and R rmmods; prints
+# the medians as bench lines TAG.nN.load_ns and TAG.nN.rmmod_ns.
+ERR=
+time_load() {
+	_tag=$1 _n=$2
+	shift 2
+	: >/tmp/bl
+	: >/tmp/br
+	_i=0
+	while [ $_i -lt "$R" ]; do
+		if ! $B run modprobe fake_sriov_vgpu num_vfs="$_n" "$@" >>/tmp/bl 2>/tmp/berr; then
+			ERR="modprobe num_vfs=$_n $*: $(cat /tmp/berr)"
+			return 1
+		fi
+		if [ "$(fsv_count)" != "$_n" ]; then
+			ERR="num_vfs=$_n $*: $(fsv_count) functions"
+			rmmod fake_sriov_vgpu
+			return 1
+		fi
+		if ! $B run rmmod fake_sriov_vgpu >>/tmp/br 2>/tmp/berr; then
+			ERR="rmmod after num_vfs=$_n: $(cat /tmp/berr)"
+			return 1
+		fi
+		_i=$((_i + 1))
+	done
+	bench "$_tag.n$_n.load_ns" "$(med </tmp/bl)"
+	bench "$_tag.n$_n.rmmod_ns" "$(med </tmp/br)"
+}
+
+# load_series TAG [PARAM=V...]: time_load for 0 and every size.
+load_series() {
+	_t=$1
+	shift
+	for _n in 0 $SIZES; do time_load "$_t" "$_n" "$@" || return 1; done
+}
+
+# 1-3: load and rmmod: everything; without VFIO; without any driver bind
+# (drivers_autoprobe=0: a function, its IOMMU group, sysfs and uevents only).
+if load_series load.full; then ok "load/rmmod num_vfs=0 $SIZES"; else not_ok "load/rmmod num_vfs=0 $SIZES" "$ERR"; fi
+if load_series load.novfio vfio=off; then ok "load/rmmod vfio=off"; else not_ok "load/rmmod vfio=off" "$ERR"; fi
+echo 0 >"$AUTOPROBE"
+if load_series load.nobind; then ok "load/rmmod with drivers_autoprobe=0 (no bind)"; else not_ok "load/rmmod with drivers_autoprobe=0 (no bind)" "$ERR"; fi
+echo 1 >"$AUTOPROBE"
+
+# 4: configfs: mkdir + enable N items, then disable + rmdir, on a module
+# loaded with no VFs.
+cfs_series() {
+	fsv_load num_vfs=0 || { ERR="modprobe num_vfs=0"; return 1; }
+	for _n in $SIZES; do
+		: >/tmp/bc
+		: >/tmp/bce
+		: >/tmp/bd
+		: >/tmp/bde
+		_i=0
+		while [ $_i -lt "$R" ]; do
+			$B cfs-create "$FSV_CFS" b "$_n" >/tmp/bo 2>/tmp/berr || { ERR="configfs create $_n: $(cat /tmp/berr)"; return 1; }
+			read -r _a _b </tmp/bo
+			echo "$_a" >>/tmp/bc
+			echo "$_b" >>/tmp/bce
+			[ "$(fsv_count)" = "$_n" ] || { ERR="configfs: $(fsv_count) functions, not $_n"; return 1; }
+			$B cfs-remove "$FSV_CFS" b "$_n" >/tmp/bo 2>/tmp/berr || { ERR="configfs remove $_n: $(cat /tmp/berr)"; return 1; }
+			read -r _a _b </tmp/bo
+			echo "$_a" >>/tmp/bd
+			echo "$_b" >>/tmp/bde
+			_i=$((_i + 1))
+		done
+		bench "cfs.n$_n.create_ns" "$(med </tmp/bc)"
+		bench "cfs.n$_n.enable_ns" "$(med </tmp/bce)"
+		bench "cfs.n$_n.remove_ns" "$(med </tmp/bd)"
+		bench "cfs.n$_n.disable_ns" "$(med </tmp/bde)"
+	done
+	rmmod fake_sriov_vgpu
+}
+if cfs_series; then ok "configfs create/remove $SIZES"; else not_ok "configfs create/remove $SIZES" "$ERR"; fsv_unload; fi
+
+# Memory: /proc/meminfo (KiB) before and after creating N functions, R
+# samples; the first sample also diffs /proc/slabinfo (bytes of active
+# objects per cache).
+MEMKEYS="MemFree Slab SUnreclaim SReclaimable VmallocUsed Percpu KernelStack PageTables"
+meminfo() {
+	sync
+	sleep 1
+	awk -v k=" $MEMKEYS " '{ n = $1; sub(":", "", n) } index(k, " " n " ") { print n, $2 }' /proc/meminfo
+}
+slabinfo() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo 2>/dev/null; }
+# mem_delta TAG N BEFORE AFTER: bench lines TAG.KEY_kib, one per key, the
+# medians of the samples in files BEFORE.i and AFTER.i.
+mem_report() {
+	_tag=$1 _n=$2
+	for _k in $MEMKEYS; do
+		_j=0
+		: >/tmp/bm
+		while [ $_j -lt "$R" ]; do
+			awk -v k="$_k" 'FNR == NR { if ($1 == k) a = $2; next } $1 == k { print $2 - a }' \
+				"/tmp/m0.$_j" "/tmp/m1.$_j" >>/tmp/bm
+			_j=$((_j + 1))
+		done
+		bench "$_tag.n$_n.${_k}_kib" "$(med </tmp/bm)"
+	done
+}
+slab_report() { # TAG N: the 8 caches that grew most, bytes per function
+	awk -v n="$2" 'FNR == NR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) print d, $1 }' \
+		/tmp/s0 /tmp/s1 | sort -rn | head -n 8 |
+		while read -r _d _c; do bench "$1.slab.$_c.bytes_per_fn" "$((_d / $2))"; done
+	bench "$1.slab.all.bytes_per_fn" "$(awk -v n="$2" 'FNR == NR { a[$1] = $2; next } { t += $2 - a[$1] } END { printf "%d", t / n }' /tmp/s0 /tmp/s1)"
+}
+mem_fake() {
+	fsv_load num_vfs=0 || { ERR="modprobe num_vfs=0"; return 1; }
+	_j=0
+	while [ $_j -lt "$R" ]; do
+		meminfo >"/tmp/m0.$_j"
+		[ $_j != 0 ] || slabinfo >/tmp/s0
+		$B cfs-create "$FSV_CFS" b 256 >/dev/null 2>/tmp/berr || { ERR="configfs create 256: $(cat /tmp/berr)"; return 1; }
+		meminfo >"/tmp/m1.$_j"
+		[ $_j != 0 ] || slabinfo >/tmp/s1
+		$B cfs-remove "$FSV_CFS" b 256 >/dev/null 2>/tmp/berr || { ERR="configfs remove 256: $(cat /tmp/berr)"; return 1; }
+		_j=$((_j + 1))
+	done
+	meminfo >/tmp/m2
+	bench mem.fake.n256.before "\"$(xargs </tmp/m0.0)\""
+	bench mem.fake.n256.after "\"$(xargs </tmp/m1.0)\""
+	mem_report mem.fake 256
+	[ ! -s /tmp/s0 ] || slab_report mem.fake 256
+	bench mem.fake.after_remove.SUnreclaim_kib "$(awk 'FNR == NR { if ($1 == "SUnreclaim") a = $2; next } $1 == "SUnreclaim" { print $2 - a }' /tmp/m0.0 /tmp/m2)"
+	rmmod fake_sriov_vgpu
+}
+# 5
+if mem_fake; then ok "kernel memory of 256 functions"; else not_ok "kernel memory of 256 functions" "$ERR"; fsv_unload; fi
+
+# 6: load to all ready: every function has a driver, an IOMMU group and its
+# /dev/vfio node (devtmpfs); udevd stopped.
+ready_series() { # TAG
+	: >/tmp/br1
+	: >/tmp/bs1
+	_i=0
+	while [ $_i -lt "$R" ]; do
+		_t0=$($B now)
+		fsv_load num_vfs=256 2>/tmp/berr || { ERR="modprobe num_vfs=256: $(cat /tmp/berr)"; return 1; }
+		$B ready "$_t0" "$FSV_DOM" 256 $((60 * FSV_SLOW)) >>/tmp/br1 2>/tmp/berr || { ERR="$(cat /tmp/berr)"; rmmod fake_sriov_vgpu; return 1; }
+		if [ "$1" = udev ]; then
+			udevadm settle --timeout=120 2>/dev/null
+			echo $(($($B now) - _t0)) >>/tmp/bs1
+		fi
+		rmmod fake_sriov_vgpu
+		_i=$((_i + 1))
+	done
+	bench "ready.$1.n256_ns" "$(med </tmp/br1)"
+	[ "$1" != udev ] || bench "ready.udev.n256.settled_ns" "$(med </tmp/bs1)"
+}
+if ready_series noudev; then ok "load to all ready, 256 VFs, udevd stopped"; else not_ok "load to all ready, 256 VFs, udevd stopped" "$ERR"; fi
+# 7: the same with udevd running, and until udevadm settle returns.
+if ! command -v udevadm >/dev/null; then
+	bskip ready.udev "no udevadm in the guest"
+	skip "load to all ready with udevd" "no udevadm in the guest"
+else
+	udev_start
+	sleep 1
+	if ready_series udev; then ok "load to all ready with udevd, and udevadm settle"; else not_ok "load to all ready with udevd, and udevadm settle" "$ERR"; fi
+	udev_stop
+fi
+
+# 8: where the time goes: function_graph with a filter of the functions of
+# interest (each a leaf unless its caller is traced too; funcgraph-tail
+# names the closing braces). Debian's kernels have no FUNCTION_PROFILER.
+TR=/sys/kernel/tracing
+[ -e $TR/current_tracer ] || mount -t tracefs nodev $TR 2>/dev/null
+[ -e $TR/current_tracer ] || TR=/sys/kernel/debug/tracing
+FUNCS="fsv_vf_create fsv_vf_destroy fsv_bus_notify fsv_probe fsv_remove
+fsv_vfio_register fsv_vfio_unregister fsv_vf_group_attach fsv_vf_group_detach
+fsv_cfg_read fsv_cfg_write fsv_bus_first_free_devfn fsv_vf_cfg_read
+fsv_configfs_exit fsv_driver_unregister pci_unregister_driver pci_get_slot
+pci_scan_single_device pci_setup_device pci_device_add pci_bus_add_device
+pci_stop_and_remove_bus_device device_add device_del kobject_uevent_env
+device_initial_probe __device_attach really_probe device_release_driver
+iommu_group_alloc iommu_group_add_device iommu_group_remove_device
+vfio_register_group_dev vfio_register_emulated_iommu_dev vfio_unregister_group_dev
+pci_create_sysfs_dev_files sysfs_create_groups devtmpfs_create_node
+pci_claim_resource pci_iov_add_virtfn pci_iov_remove_virtfn pci_enable_sriov
+pci_disable_sriov sriov_enable sriov_disable msleep"
+trace_on() { # TRACED_FUNCS_FILE
+	echo nop >$TR/current_tracer
+	: >$TR/set_ftrace_filter
+	: >"$1"
+	for _f in $FUNCS; do
+		echo "$_f" >>$TR/set_ftrace_filter 2>/dev/null && echo "$_f" >>"$1"
+	done
+	echo 32768 >$TR/buffer_size_kb
+	echo function_graph >$TR/current_tracer || return 1
+	for _o in funcgraph-tail:1 funcgraph-irqs:0 funcgraph-proc:0; do
+		echo "${_o#*:}" >"$TR/options/${_o%%:*}" 2>/dev/null
+	done
+	: >$TR/trace
+	echo 1 >$TR/tracing_on
+}
+trace_off() { # TAG N: sums of each function's durations, per function made
+	echo 0 >$TR/tracing_on
+	awk -v tag="$1" -v n="$2" '
+		/\|/ {
+			l = $0; sub(/\|.*/, "", l); r = $0; sub(/^[^|]*\|[ \t]*/, "", r)
+			if (!match(l, /[0-9.]+ us/)) next
+			d = substr(l, RSTART, RLENGTH - 3) + 0
+			# Module functions carry " [module]" (%ps).
+			if (match(r, /^} \/\* [A-Za-z0-9_.]+( \[[A-Za-z0-9_]+\])? \*\//)) f = substr(r, 6, RLENGTH - 8)
+			else if (match(r, /^[A-Za-z0-9_.]+( \[[A-Za-z0-9_]+\])?\(\);/)) f = substr(r, 1, RLENGTH - 3)
+			else next
+			sub(/ .*/, "", f)
+			us[f] += d; c[f]++
+		}
+		/entries-in-buffer/ { print "# bench " tag ".entries " $0 }
+		END { for (f in us) printf "# bench %s.%s.us_per_fn %.1f\n# bench %s.%s.calls_per_fn %.2f\n", tag, f, us[f] / n, tag, f, c[f] / n }
+	' $TR/trace | sed 's/entries \(.*\)$/entries "\1"/'
+	echo nop >$TR/current_tracer
+	: >$TR/set_ftrace_filter
+	echo 1408 >$TR/buffer_size_kb
+}
+trace_fake() {
+	fsv_load num_vfs=0 || { ERR="modprobe num_vfs=0"; return 1; }
+	trace_on /tmp/traced || { ERR="function_graph tracer refused"; return 1; }
+	_c=$($B cfs-create "$FSV_CFS" b 256) || { trace_off x 1 >/dev/null; ERR="configfs create 256 under the tracer"; return 1; }
+	trace_off trace.create 256
+	bench trace.create.traced_total_ns "${_c% *}"
+	trace_on /tmp/traced
+	_c=$($B cfs-remove "$FSV_CFS" b 256) || { trace_off x 1 >/dev/null; ERR="configfs remove 256 under the tracer"; return 1; }
+	trace_off trace.remove 256
+	bench trace.remove.traced_total_ns "${_c% *}"
+	bench trace.functions "\"$(xargs </tmp/traced)\""
+	rmmod fake_sriov_vgpu
+	# rmmod with 256 load-time VFs (the module's symbols are gone when the
+	# trace is read: only the kernel's functions are named).
+	fsv_load num_vfs=256 || { ERR="modprobe num_vfs=256"; return 1; }
+	trace_on /tmp/traced
+	_t0=$($B now)
+	rmmod fake_sriov_vgpu || { trace_off x 1 >/dev/null; ERR="rmmod under the tracer"; return 1; }
+	bench trace.rmmod.traced_total_ns $(($($B now) - _t0))
+	trace_off trace.rmmod 256
+}
+if ! grep -qw function_graph $TR/available_tracers 2>/dev/null; then
+	bskip trace "no function_graph tracer in tracefs ($TR)"
+	skip "function_graph breakdown of 256 configfs creates" "no function_graph tracer in tracefs"
+elif trace_fake; then
+	ok "function_graph breakdown of 256 configfs creates and removes"
+else
+	not_ok "function_graph breakdown of 256 configfs creates and removes" "$ERR"
+	fsv_unload
+fi
+
+# 9: the baseline: the kernel's SR-IOV code creates N VFs of a QEMU NVMe
+# PF (tests/bench/run: -device nvme,sriov_max_vfs=...) with
+# sriov_drivers_autoprobe=0: bare pci_devs (no driver, no IOMMU group).
+nvme_pf() {
+	for _d in "$SYSPCI"/*; do
+		[ -e "$_d/sriov_totalvfs" ] && [ "$(cat "$_d/vendor")" = 0x1b36 ] && { echo "$_d"; return 0; }
+	done
+	return 1
+}
+nvme_series() {
+	modprobe nvme 2>/tmp/berr || { ERR="modprobe nvme: $(cat /tmp/berr)"; return 1; }
+	PF=$(nvme_pf) || { ERR="no NVMe PF with sriov_totalvfs"; return 1; }
+	wait_for_path "$PF/driver" 30 || { ERR="nvme did not bind $PF"; return 1; }
+	echo 0 >"$PF/sriov_drivers_autoprobe"
+	NT=$(cat "$PF/sriov_totalvfs")
+	bench nvme.pf "${PF##*/}"
+	bench nvme.totalvfs "$NT"
+	for _n in 1 16 "$NT"; do
+		: >/tmp/bc
+		: >/tmp/bd
+		_i=0
+		while [ $_i -lt "$R" ]; do
+			$B write "$PF/sriov_numvfs" "$_n" >>/tmp/bc 2>/tmp/berr || { ERR="sriov_numvfs=$_n: $(cat /tmp/berr) $(dmesg | tail -n 3)"; return 1; }
+			set -- "$PF"/virtfn*
+			[ $# = "$_n" ] || { ERR="sriov_numvfs=$_n made $# VFs"; return 1; }
+			$B write "$PF/sriov_numvfs" 0 >>/tmp/bd 2>/tmp/berr || { ERR="sriov_numvfs=0: $(cat /tmp/berr)"; return 1; }
+			_i=$((_i + 1))
+		done
+		bench "nvme.n$_n.enable_ns" "$(med </tmp/bc)"
+		bench "nvme.n$_n.disable_ns" "$(med </tmp/bd)"
+	done
+	_j=0
+	while [ $_j -lt "$R" ]; do
+		meminfo >"/tmp/m0.$_j"
+		[ $_j != 0 ] || slabinfo >/tmp/s0
+		echo "$NT" >"$PF/sriov_numvfs"
+		meminfo >"/tmp/m1.$_j"
+		[ $_j != 0 ] || slabinfo >/tmp/s1
+		echo 0 >"$PF/sriov_numvfs"
+		_j=$((_j + 1))
+	done
+	mem_report mem.nvme "$NT"
+	[ ! -s /tmp/s0 ] || slab_report mem.nvme "$NT"
+	if grep -qw function_graph $TR/available_tracers 2>/dev/null; then
+		trace_on /tmp/traced && echo "$NT" >"$PF/sriov_numvfs"
+		trace_off trace.nvme_enable "$NT"
+		trace_on /tmp/traced && echo 0 >"$PF/sriov_numvfs"
+		trace_off trace.nvme_disable "$NT"
+	fi
+}
+if nvme_series; then
+	ok "baseline: NVMe SR-IOV VFs through sriov_numvfs"
+elif [ -z "${PF:-}" ] && [ "${ERR#no NVMe}" != "$ERR" ]; then
+	bskip nvme "$ERR (QEMU without -device nvme,sriov_max_vfs=)"
+	skip "baseline: NVMe SR-IOV VFs through sriov_numvfs" "$ERR"
+else
+	not_ok "baseline: NVMe SR-IOV VFs through sriov_numvfs" "$ERR"
+fi
+[ -z "${PF:-}" ] || echo 0 >"$PF/sriov_numvfs" 2>/dev/null
+
+# 10-11: the module's SR-IOV mode (PFs with sriov_numvfs), when this
+# version has it, and 1,024 VFs over several PFs.
+params=$(modinfo -p fake_sriov_vgpu 2>/dev/null | sed 's/:.*//' | xargs)
+bench module.params "\"$params\""
+missing=
+for p in mode profiles num_pfs; do
+	case " $params " in *" $p "*) ;; *) missing="$missing $p=" ;; esac
+done
+missing=${missing# }
+fsv_pfs() {
+	for _d in "$SYSPCI/$FSV_DOM":*; do [ -e "$_d/sriov_numvfs" ] && echo "$_d"; done
+	return 0
+}
+sriov_series() {
+	fsv_load mode=sriov profiles=l40s num_pfs=1 2>/tmp/berr || { ERR="modprobe mode=sriov profiles=l40s num_pfs=1: $(cat /tmp/berr)"; return 1; }
+	FPF=$(fsv_pfs | head -n1)
+	[ -n "$FPF" ] || { ERR="mode=sriov: no PF with sriov_numvfs in $FSV_DOM"; return 1; }
+	FT=$(cat "$FPF/sriov_totalvfs")
+	bench sriov.totalvfs "$FT"
+	for _n in $SIZES; do
+		[ "$_n" -le "$FT" ] || continue
+		: >/tmp/bc
+		: >/tmp/bd
+		_i=0
+		while [ $_i -lt "$R" ]; do
+			$B write "$FPF/sriov_numvfs" "$_n" >>/tmp/bc 2>/tmp/berr || { ERR="sriov_numvfs=$_n: $(cat /tmp/berr)"; return 1; }
+			$B write "$FPF/sriov_numvfs" 0 >>/tmp/bd 2>/tmp/berr || { ERR="sriov_numvfs=0: $(cat /tmp/berr)"; return 1; }
+			_i=$((_i + 1))
+		done
+		bench "sriov.n$_n.enable_ns" "$(med </tmp/bc)"
+		bench "sriov.n$_n.disable_ns" "$(med </tmp/bd)"
+	done
+	rmmod fake_sriov_vgpu
+}
+many_series() { # 1,024 VFs: enough PFs of sriov_totalvfs each
+	_p=$(((1024 + FT - 1) / FT))
+	_prof=l40s
+	_k=1
+	while [ $_k -lt $_p ]; do _prof="$_prof,l40s"; _k=$((_k + 1)); done
+	fsv_load mode=sriov profiles="$_prof" num_pfs=$_p 2>/tmp/berr || { ERR="modprobe mode=sriov num_pfs=$_p: $(cat /tmp/berr)"; return 1; }
+	_t0=$($B now)
+	_left=1024
+	for _d in $(fsv_pfs); do
+		_v=$FT
+		[ "$_v" -le "$_left" ] || _v=$_left
+		[ "$_v" -gt 0 ] || break
+		echo "$_v" >"$_d/sriov_numvfs" || { ERR="$_d/sriov_numvfs=$_v failed"; return 1; }
+		_left=$((_left - _v))
+	done
+	_t1=$($B now)
+	_got=0
+	for _d in $(fsv_pfs); do set -- "$_d"/virtfn*; [ -e "$1" ] && _got=$((_got + $#)); done
+	[ "$_got" -ge 1024 ] || { ERR="$_p PFs gave $_got VFs, not 1024"; return 1; }
+	bench many.n1024.enable_ns $((_t1 - _t0))
+	bench many.pfs "$_p"
+	_t0=$($B now)
+	rmmod fake_sriov_vgpu
+	bench many.n1024.rmmod_ns $(($($B now) - _t0))
+}
+if [ -n "$missing" ]; then
+	bskip sriov "needs the module's SR-IOV mode: modinfo -p has no $missing"
+	skip "SR-IOV mode: PF sriov_numvfs $SIZES" "modinfo -p has no $missing"
+	bskip many "not supported by this module version (needs multi-domain/multi-PF: no $missing; num_vfs= is 0-256, one bus)"
+	skip "1,024 VFs over several PFs" "not supported by this module version (no $missing)"
+else
+	if sriov_series; then ok "SR-IOV mode: PF sriov_numvfs $SIZES"; else not_ok "SR-IOV mode: PF sriov_numvfs $SIZES" "$ERR"; fsv_unload; fi
+	if [ -z "${FT:-}" ]; then
+		bskip many "the SR-IOV mode step failed"
+		skip "1,024 VFs over several PFs" "the SR-IOV mode step failed"
+	elif many_series; then ok "1,024 VFs over several PFs"; else not_ok "1,024 VFs over several PFs" "$ERR"; fsv_unload; fi
+fi
+
+# 12: the validator (--rules kubevirt-main: 6.1 has no /dev/vfio/devices
+# nodes, which the default rule set asks for) on the real module with 256
+# VFs against lspci -n (udevd running, as in production).
+VAL=$(command -v fakesriov-validate || true)
+if [ -z "$VAL" ] || ! command -v lspci >/dev/null; then
+	_m=
+	[ -n "$VAL" ] || _m="fakesriov-validate (make validator)"
+	command -v lspci >/dev/null || _m="${_m:+$_m, }lspci"
+	bskip validator "not in the guest: $_m"
+	skip "validator vs lspci -n, 256 VFs" "not in the guest: $_m"
+else
+	udev_start
+	sleep 1
+	val_series() {
+		fsv_load num_vfs=256 || { ERR="modprobe num_vfs=256"; return 1; }
+		udevadm settle --timeout=120 2>/dev/null
+		"$VAL" --rules kubevirt-main --expect 256 >/tmp/bo 2>&1 || { ERR="validator: $(tail -n 3 /tmp/bo | xargs)"; return 1; }
+		: >/tmp/bv
+		: >/tmp/bl
+		_i=0
+		while [ $_i -lt "$R" ]; do
+			$B run "$VAL" --rules kubevirt-main --expect 256 >>/tmp/bv
+			$B run lspci -n >>/tmp/bl
+			_i=$((_i + 1))
+		done
+		bench validator.n256.validate_ns "$(med </tmp/bv)"
+		bench validator.n256.lspci_ns "$(med </tmp/bl)"
+		bench validator.pci_devices "$(find /sys/bus/pci/devices -mindepth 1 -maxdepth 1 | wc -l)"
+		rmmod fake_sriov_vgpu
+	}
+	if val_series; then ok "validator vs lspci -n, 256 VFs"; else not_ok "validator vs lspci -n, 256 VFs" "$ERR"; fsv_unload; fi
+	udev_stop
+fi
+ktap_finish
