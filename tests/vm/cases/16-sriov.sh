@@ -14,7 +14,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 50
+ktap_plan 54
 PFA=0001:00:00.0
 PF=$SYSPCI/$PFA
 SM=/usr/lib/nvidia/sriov-manage
@@ -61,8 +61,24 @@ check_errno "33 (> totalvfs) is ERANGE" "Numerical result out of range" wr "$PF/
 check_errno "abc is EINVAL" "Invalid argument" wr "$PF/sriov_numvfs" abc
 check_errno "-1 is EINVAL" "Invalid argument" wr "$PF/sriov_numvfs" -1
 check "4 again is a no-op" wr "$PF/sriov_numvfs" 4
+wr /sys/bus/pci/rescan 1
+assert_eq "a bus rescan finds no VF twice and loses none" "0001:00:00.0 0001:00:00.2 0001:00:00.3 0001:00:00.4 0001:00:00.5" "$(fsv_vfs | xargs)"
+# Newer kernels give a VF no remove file; where it has one, a removed VF
+# must not come back through a rescan (the PCI core finds VFs via the PF).
+if [ -e "$SYSPCI/0001:00:00.3/remove" ]; then
+	wr "$SYSPCI/0001:00:00.3/remove" 1
+	wr /sys/bus/pci/rescan 1
+	assert_eq "a removed VF stays gone after a rescan" "0001:00:00.0 0001:00:00.2 0001:00:00.4 0001:00:00.5" "$(fsv_vfs | xargs)"
+else
+	check_errno "a VF has no remove file (the kernel's: writing it is EACCES)" "Permission denied" wr "$SYSPCI/0001:00:00.3/remove" 1
+fi
 check "sriov_numvfs: 0" wr "$PF/sriov_numvfs" 0
 assert_eq "no VF after 0" "$PFA" "$(fsv_vfs | xargs)"
+wr "$PF/sriov_numvfs" 2
+wr /sys/bus/pci/drivers/nvidia/unbind $PFA
+assert_eq "unbinding the PF takes its VFs" "$PFA -" "$(fsv_vfs | xargs) $(drv_of $PFA)"
+wr /sys/bus/pci/drivers/nvidia/bind $PFA
+assert_eq "bound again: no VFs until sriov_numvfs" "nvidia 0" "$(drv_of $PFA) $(numvfs)"
 
 # Enable/disable cycles, a different count each time; each disable waits
 # the PCI core's 1 s. A type set before the disable is gone after it.
