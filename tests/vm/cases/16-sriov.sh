@@ -129,9 +129,16 @@ else
 	check "sriov-manage -d 0001:00:05.0" $SM -d 0001:00:05.0
 	assert_eq "its VFs are gone, the others stay" "2 0 4" \
 		"$(for p in 00 05 09; do cat "$SYSPCI/0001:00:$p.0/sriov_numvfs"; done | xargs)"
-	check "sriov-manage -e ALL" $SM -e ALL
-	assert_eq "every PF has all its VFs (32, 24, 32)" "32 24 32" \
-		"$(for p in 00 05 09; do cat "$SYSPCI/0001:00:$p.0/sriov_numvfs"; done | xargs)"
+	# Sanitizer kernel (88 VFs cost minutes there): one PF by address.
+	if full_scale; then
+		check "sriov-manage -e ALL" $SM -e ALL
+		assert_eq "every PF has all its VFs (32, 24, 32)" "32 24 32" \
+			"$(for p in 00 05 09; do cat "$SYSPCI/0001:00:$p.0/sriov_numvfs"; done | xargs)"
+	else
+		check "sriov-manage -e 0001:00:05.0" $SM -e 0001:00:05.0
+		assert_eq "that PF has all its VFs (24)" "2 24 4" \
+			"$(for p in 00 05 09; do cat "$SYSPCI/0001:00:$p.0/sriov_numvfs"; done | xargs)"
+	fi
 	check_errno "sriov-manage -e on a VF is refused" "not an NVIDIA GPU with SR-IOV" $SM -e 0001:00:00.2
 	check "sriov-manage -d ALL" $SM -d ALL
 fi
