@@ -14,7 +14,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 54
+ktap_plan 56
 PFA=0001:00:00.0
 PF=$SYSPCI/$PFA
 SM=/usr/lib/nvidia/sriov-manage
@@ -124,7 +124,7 @@ assert_eq "parameters show what was loaded" "sriov 3 l40s,a10,l40s" \
 
 # sriov-manage: -d/-e on one PF and on ALL.
 if [ ! -x $SM ]; then
-	for c in 1 2 3 4 5 6; do not_ok "sriov-manage check $c" "$SM is missing (tests/vm/run installs scripts/sriov-manage)"; done
+	for c in 1 2 3 4 5 6 7 8; do not_ok "sriov-manage check $c" "$SM is missing (tests/vm/run installs scripts/sriov-manage)"; done
 else
 	check "sriov-manage -d 0001:00:05.0" $SM -d 0001:00:05.0
 	assert_eq "its VFs are gone, the others stay" "2 0 4" \
@@ -140,6 +140,10 @@ else
 			"$(for p in 00 05 09; do cat "$SYSPCI/0001:00:$p.0/sriov_numvfs"; done | xargs)"
 	fi
 	check_errno "sriov-manage -e on a VF is refused" "not an NVIDIA GPU with SR-IOV" $SM -e 0001:00:00.2
+	rc=0; $SM -x ALL 2>/dev/null || rc=$?
+	rc2=0; $SM -e 00:zz.0 2>/dev/null || rc2=$?
+	assert_eq "sriov-manage: bad option and bad address are usage errors (exit 2)" "2 2" "$rc $rc2"
+	check_errno "sriov-manage: an address with no device" "no PCI device 0001:00:1f.7" $SM -e 0001:00:1f.7
 	check "sriov-manage -d ALL" $SM -d ALL
 fi
 check "rmmod with three PFs" fsv_unload
