@@ -31,20 +31,43 @@ FSV_DOM=0001
 FSV_CFS=/sys/kernel/config/fake-sriov-vgpu
 SYSPCI=/sys/bus/pci/devices
 
-fsv_load() { modprobe fake_sriov_vgpu "$@"; }
+# Before a load: the previous load's driver directory must be gone. Its
+# removal waits for the driver kobject's release, which the sanitizer
+# kernel's DEBUG_KOBJECT_RELEASE delays up to 4 s: a load before that warns
+# "cannot create duplicate filename '/bus/pci/drivers/nvidia'".
+_fsv_settled() {
+	[ -d /sys/module/fake_sriov_vgpu ] && return 0
+	for _dd in /sys/bus/pci/drivers/nvidia /sys/bus/pci/drivers/fakevgpu; do
+		wait_gone "$_dd" 5 || diag "$_dd still there 5 s after the unload"
+	done
+}
+
+# kmod's own tools by their paths: busybox sh prefers its applets, whose
+# modprobe and insmod try each load twice (finit_module, then init_module),
+# doubling every failed load (8 s a time on the sanitizer kernel).
+KMOD_MODPROBE=/sbin/modprobe KMOD_INSMOD=/sbin/insmod
+[ -x $KMOD_MODPROBE ] || KMOD_MODPROBE=modprobe
+[ -x $KMOD_INSMOD ] || KMOD_INSMOD=insmod
+
+fsv_load() {
+	_fsv_settled
+	$KMOD_MODPROBE fake_sriov_vgpu "$@"
+}
 
 # insmod reports EEXIST, which modprobe takes for "already loaded".
 fsv_insmod() {
+	_fsv_settled
 	_ko=/lib/modules/$KREL/extra/fake-sriov-vgpu.ko
-	for _m in $(modinfo -F depends "$_ko" | tr ',' ' '); do modprobe "$_m"; done
-	insmod "$_ko" "$@"
+	for _m in $(modinfo -F depends "$_ko" | tr ',' ' '); do $KMOD_MODPROBE "$_m"; done
+	$KMOD_INSMOD "$_ko" "$@"
 }
 
 fsv_unload() {
 	for _i in "$FSV_CFS"/*; do
 		case ${_i##*/} in load-*|"*") ;; *) rmdir "$_i" 2>/dev/null ;; esac
 	done
-	[ ! -d /sys/module/fake_sriov_vgpu ] || modprobe -r fake_sriov_vgpu
+	[ ! -d /sys/module/fake_sriov_vgpu ] || $KMOD_MODPROBE -r fake_sriov_vgpu || return
+	_fsv_settled
 }
 
 fsv_vfs_in() {
