@@ -173,7 +173,7 @@ static ssize_t fsv_item_profile_store(struct config_item *item,
 
 	mutex_lock(&fsv_cfs_lock);
 	if (!p) {
-		fsv_profile_names(names, sizeof(names));
+		fsv_profile_names(names, sizeof(names), false);
 		FSV_ITEM_ERR(it, "profile: '%.*s' is unknown; allowed: %s\n",
 			     (int)strcspn(page, "\n"), page, names);
 		ret = -EINVAL;

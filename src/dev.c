@@ -607,28 +607,33 @@ static void fsv_pf_free(struct fsv_vf *pf)
 	kfree(pf);
 }
 
-/* Takes (or, with pf NULL, gives back) the PF's address range in the table. */
-static int fsv_pf_publish(struct fsv_bus *fbus, struct fsv_vf *pf,
-			  unsigned int devfn, unsigned int span)
+/* Takes the PF's address range in the table, or -EEXIST; under table_lock. */
+static int fsv_pf_publish(struct fsv_vf *pf)
 {
-	unsigned int i;
+	struct fsv_bus *fbus = pf->fbus;
+	unsigned int i, span = fsv_pf_span(pf->profile);
 
-	for (i = devfn; pf && i < devfn + span; i++)
+	for (i = pf->devfn; i < pf->devfn + span; i++)
 		if (fbus->vfs[i] || test_bit(i, fbus->reserved))
 			return -EEXIST;
-	for (i = devfn; i < devfn + span; i++) {
-		if (pf)
-			set_bit(i, fbus->reserved);
-		else
-			clear_bit(i, fbus->reserved);
-		fbus->vfs[i] = NULL;
-	}
-	if (!pf)
-		return 0;
-	fbus->vfs[devfn] = pf;
+	for (i = pf->devfn; i < pf->devfn + span; i++)
+		set_bit(i, fbus->reserved);
+	fbus->vfs[pf->devfn] = pf;
 	for (i = 0; i < pf->profile->total_vfs; i++)
 		fbus->vfs[pf->sriov->vfs[i]->devfn] = pf->sriov->vfs[i];
 	return 0;
+}
+
+/* Gives the PF's address range back; under table_lock. */
+static void fsv_pf_unpublish(struct fsv_vf *pf)
+{
+	struct fsv_bus *fbus = pf->fbus;
+	unsigned int i, span = fsv_pf_span(pf->profile);
+
+	for (i = pf->devfn; i < pf->devfn + span; i++) {
+		clear_bit(i, fbus->reserved);
+		fbus->vfs[i] = NULL;
+	}
 }
 
 /*
@@ -679,13 +684,13 @@ int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
 
 	pci_lock_rescan_remove();
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	ret = fsv_pf_publish(fbus, pf, devfn, span);
+	ret = fsv_pf_publish(pf);
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
 	if (!ret) {
 		ret = fsv_vf_scan(pf);
 		if (ret) {
 			raw_spin_lock_irqsave(&fbus->table_lock, flags);
-			fsv_pf_publish(fbus, NULL, devfn, span);
+			fsv_pf_unpublish(pf);
 			raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
 		}
 	}
@@ -720,7 +725,7 @@ void fsv_vf_destroy(struct fsv_vf *vf)
 	}
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
 	if (vf->kind == FSV_PF)
-		fsv_pf_publish(fbus, NULL, vf->devfn, fsv_pf_span(vf->profile));
+		fsv_pf_unpublish(vf);
 	else
 		fbus->vfs[vf->devfn] = NULL;
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);

@@ -165,7 +165,7 @@ extern const unsigned int fsv_num_profiles;
 const struct fsv_profile *fsv_profile_find(const char *name);
 const struct fsv_vgpu_type *fsv_vgpu_type_find(const struct fsv_profile *p,
 					       u32 id);
-int fsv_profile_names(char *buf, size_t len);
+int fsv_profile_names(char *buf, size_t len, bool sriov_only);
 
 /* bus.c */
 int fsv_bus_create(struct fsv_bus *fbus, int domain);

@@ -367,19 +367,6 @@ out:
 	return ret;
 }
 
-static int fsv_sriov_profile_names(char *buf, size_t len)
-{
-	unsigned int i;
-	int n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < fsv_num_profiles && n < len; i++)
-		if (fsv_profiles[i].total_vfs)
-			n += scnprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-				       fsv_profiles[i].name);
-	return n;
-}
-
 /* The PF list: profiles= or num_pfs= x profile=, laid out slot by slot. */
 static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
 {
@@ -397,7 +384,7 @@ static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
 		const struct fsv_profile *p = fsv_profile_find(strim(tok));
 
 		if (!p) {
-			fsv_profile_names(names, sizeof(names));
+			fsv_profile_names(names, sizeof(names), false);
 			pr_err("profiles: '%s' is not a profile; allowed: %s\n",
 			       tok, names);
 			ret = -EINVAL;
@@ -437,7 +424,7 @@ static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
 		const struct fsv_profile *p = plan->pf[i].profile;
 
 		if (!p->total_vfs) {
-			fsv_sriov_profile_names(names, sizeof(names));
+			fsv_profile_names(names, sizeof(names), true);
 			pr_err("mode=sriov: the %s (profile %s) has no SR-IOV (mdev-only on real hardware); SR-IOV profiles: %s\n",
 			       p->model, p->name, names);
 			ret = -EINVAL;
@@ -538,7 +525,7 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 
 	plan->profile = fsv_profile_find(profile);
 	if (!plan->profile) {
-		fsv_profile_names(names, sizeof(names));
+		fsv_profile_names(names, sizeof(names), false);
 		pr_err("profile=%s: unknown profile; allowed: %s\n", profile,
 		       names);
 		return -EINVAL;
@@ -666,19 +653,14 @@ static int __init fsv_init(void)
 	if (ret)
 		goto err_destroy_pfs;
 
-	if (fsv_opts.sriov)
-		pr_info("domain %04x: %u SR-IOV PFs (%s%s), driver %s, %s, vfio=%s (%s)\n",
-			domain, fsv_num_pfs, plan->pf[0].profile->name,
-			fsv_num_pfs > 1 ? ", ..." : "", driver_name,
-			strict ? "strict" : "lenient", vfio,
-			fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
-			fsv_vfio_registration());
-	else
-		pr_info("domain %04x: %u VFs, profile %s, driver %s, %s, vfio=%s (%s)\n",
-			domain, plan->count, plan->profile->name, driver_name,
-			strict ? "strict" : "lenient", vfio,
-			fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
-			fsv_vfio_registration());
+	pr_info("domain %04x: %u %s, profile %s%s, driver %s, %s, vfio=%s (%s)\n",
+		domain, fsv_opts.sriov ? fsv_num_pfs : plan->count,
+		fsv_opts.sriov ? "SR-IOV PFs" : "VFs",
+		fsv_opts.sriov ? plan->pf[0].profile->name : plan->profile->name,
+		fsv_num_pfs > 1 ? ", ..." : "", driver_name,
+		strict ? "strict" : "lenient", vfio,
+		fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
+		fsv_vfio_registration());
 	kfree(plan);
 	return 0;
 

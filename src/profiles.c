@@ -197,15 +197,16 @@ const struct fsv_vgpu_type *fsv_vgpu_type_find(const struct fsv_profile *p,
 	return NULL;
 }
 
-/* "t4, a10, ..." for error messages. */
-int fsv_profile_names(char *buf, size_t len)
+/* "t4, a10, ..." for error messages; sriov_only: the boards with SR-IOV. */
+int fsv_profile_names(char *buf, size_t len, bool sriov_only)
 {
 	unsigned int i;
 	int n = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < fsv_num_profiles && n < len; i++)
-		n += scnprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-			       fsv_profiles[i].name);
+		if (!sriov_only || fsv_profiles[i].total_vfs)
+			n += scnprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+				       fsv_profiles[i].name);
 	return n;
 }
