@@ -304,6 +304,25 @@ else
 	fsv_unload
 fi
 
+# sriov_cycles PF N KEY: R timed cycles of sriov_numvfs N then 0 on PF,
+# checking that N virtfn links appear; medians as KEY.nN.enable_ns and
+# KEY.nN.disable_ns. ERR says what failed.
+sriov_cycles() {
+	: >/tmp/bc
+	: >/tmp/bd
+	_i=0
+	while [ $_i -lt "$R" ]; do
+		$B write "$1/sriov_numvfs" "$2" >>/tmp/bc 2>/tmp/berr || { ERR="sriov_numvfs=$2: $(cat /tmp/berr) $(dmesg | tail -n 3)"; return 1; }
+		_c=0
+		for _v in "$1"/virtfn*; do [ -L "$_v" ] && _c=$((_c + 1)); done
+		[ "$_c" = "$2" ] || { ERR="sriov_numvfs=$2 made $_c VFs"; return 1; }
+		$B write "$1/sriov_numvfs" 0 >>/tmp/bd 2>/tmp/berr || { ERR="sriov_numvfs=0: $(cat /tmp/berr)"; return 1; }
+		_i=$((_i + 1))
+	done
+	bench "$3.n$2.enable_ns" "$(med </tmp/bc)"
+	bench "$3.n$2.disable_ns" "$(med </tmp/bd)"
+}
+
 # 9: the baseline: the kernel's SR-IOV code creates N VFs of a QEMU NVMe
 # PF (tests/bench/run: -device nvme,sriov_max_vfs=...) with
 # sriov_drivers_autoprobe=0: bare pci_devs (no driver, no IOMMU group).
@@ -322,18 +341,7 @@ nvme_series() {
 	bench nvme.pf "${PF##*/}"
 	bench nvme.totalvfs "$NT"
 	for _n in 1 16 "$NT"; do
-		: >/tmp/bc
-		: >/tmp/bd
-		_i=0
-		while [ $_i -lt "$R" ]; do
-			$B write "$PF/sriov_numvfs" "$_n" >>/tmp/bc 2>/tmp/berr || { ERR="sriov_numvfs=$_n: $(cat /tmp/berr) $(dmesg | tail -n 3)"; return 1; }
-			set -- "$PF"/virtfn*
-			[ $# = "$_n" ] || { ERR="sriov_numvfs=$_n made $# VFs"; return 1; }
-			$B write "$PF/sriov_numvfs" 0 >>/tmp/bd 2>/tmp/berr || { ERR="sriov_numvfs=0: $(cat /tmp/berr)"; return 1; }
-			_i=$((_i + 1))
-		done
-		bench "nvme.n$_n.enable_ns" "$(med </tmp/bc)"
-		bench "nvme.n$_n.disable_ns" "$(med </tmp/bd)"
+		sriov_cycles "$PF" "$_n" nvme || return 1
 	done
 	_j=0
 	while [ $_j -lt "$R" ]; do
@@ -385,16 +393,7 @@ sriov_series() {
 	bench sriov.totalvfs "$FT"
 	for _n in $SIZES; do
 		[ "$_n" -le "$FT" ] || continue
-		: >/tmp/bc
-		: >/tmp/bd
-		_i=0
-		while [ $_i -lt "$R" ]; do
-			$B write "$FPF/sriov_numvfs" "$_n" >>/tmp/bc 2>/tmp/berr || { ERR="sriov_numvfs=$_n: $(cat /tmp/berr)"; return 1; }
-			$B write "$FPF/sriov_numvfs" 0 >>/tmp/bd 2>/tmp/berr || { ERR="sriov_numvfs=0: $(cat /tmp/berr)"; return 1; }
-			_i=$((_i + 1))
-		done
-		bench "sriov.n$_n.enable_ns" "$(med </tmp/bc)"
-		bench "sriov.n$_n.disable_ns" "$(med </tmp/bd)"
+		sriov_cycles "$FPF" "$_n" sriov || return 1
 	done
 	rmmod fake_sriov_vgpu
 }

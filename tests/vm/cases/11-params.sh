@@ -13,26 +13,7 @@
 ktap_plan 42
 P=/sys/module/fake_sriov_vgpu/parameters
 
-# bad_load NAME MESSAGE PARAM...: the load fails and logs MESSAGE.
-# insmod, not modprobe: modprobe takes EEXIST for "already loaded".
-bad_load() {
-	_name=$1 _msg=$2
-	shift 2
-	if fsv_insmod "$@" 2>/dev/null; then
-		not_ok "$_name" "loaded with $*"
-		fsv_unload
-		return
-	fi
-	if [ -d /sys/module/fake_sriov_vgpu ] || [ "$(fsv_count)" != 0 ] ||
-		grep -q fake-sriov-vgpu /proc/iomem; then
-		not_ok "$_name" "something was left after the failed load"
-	elif ! logged "$_msg"; then
-		dmesg | tail -3 | sed 's/^/# /'
-		not_ok "$_name" "no kernel message '$_msg'"
-	else
-		ok "$_name"
-	fi
-}
+# bad_load (fsv.sh): the load fails, leaves nothing behind and logs MESSAGE.
 
 # good_load NAME EXPECTED-ADDRESSES PARAM...: loads and shows those VFs.
 good_load() {

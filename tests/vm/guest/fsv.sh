@@ -62,6 +62,36 @@ fsv_insmod() {
 	$KMOD_INSMOD "$_ko" "$@"
 }
 
+# bad_load [-e TEXT] NAME MESSAGE PARAM...: the load fails (with TEXT in
+# insmod's error, e.g. "Invalid parameters", kmod's words for EINVAL), leaves
+# nothing behind (module, functions, MMIO window) and logs MESSAGE. insmod,
+# not modprobe: modprobe takes EEXIST for "already loaded".
+bad_load() {
+	_berr=
+	if [ "$1" = -e ]; then
+		_berr=$2
+		shift 2
+	fi
+	_bn=$1 _bm=$2
+	shift 2
+	if fsv_insmod "$@" 2>/tmp/fsv-bad-load; then
+		not_ok "$_bn" "loaded with $*"
+		fsv_unload
+		return
+	fi
+	if [ -n "$_berr" ] && ! grep -q -- "$_berr" /tmp/fsv-bad-load; then
+		not_ok "$_bn" "expected '$_berr', got: $(cat /tmp/fsv-bad-load)"
+	elif [ -d /sys/module/fake_sriov_vgpu ] || [ "$(fsv_count)" != 0 ] ||
+		grep -q fake-sriov-vgpu /proc/iomem; then
+		not_ok "$_bn" "something was left after the failed load"
+	elif ! logged "$_bm"; then
+		dmesg | tail -3 | sed 's/^/# /'
+		not_ok "$_bn" "no kernel message '$_bm'"
+	else
+		ok "$_bn"
+	fi
+}
+
 fsv_unload() {
 	for _i in "$FSV_CFS"/*; do
 		case ${_i##*/} in load-*|"*") ;; *) rmdir "$_i" 2>/dev/null ;; esac
