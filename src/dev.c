@@ -380,7 +380,23 @@ static void fsv_vf_claim_bars(struct fsv_vf *vf, struct pci_dev *pdev)
 	}
 }
 
-int fsv_vf_group_attach(struct fsv_vf *vf, struct pci_dev *pdev)
+/*
+ * Whether VFIO gives the function its IOMMU group when the stub driver
+ * binds: with an emulated IOMMU, VFIO registration makes a group of its own
+ * for the device, so a group the module gave the function first would only
+ * be made and dropped again in probe. PFs, vfio=off, the older VFIO APIs
+ * (which register a device in the group it has) and a function whose
+ * driver_override could not be set get the module's own group as they
+ * appear on the bus; a function the stub driver does not bind gets it then.
+ */
+static bool fsv_vf_group_from_vfio(const struct fsv_vf *vf)
+{
+	return FSV_VFIO_EMULATED_IOMMU && fsv_opts.vfio_mode != FSV_VFIO_OFF &&
+	       vf->kind != FSV_PF && vf->overridden;
+}
+
+/* Gives the function the module's own IOMMU group, unless it has one. */
+static int fsv_vf_group_attach(struct fsv_vf *vf, struct pci_dev *pdev)
 {
 	struct iommu_group *group;
 	int ret;
@@ -414,6 +430,25 @@ void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev)
 }
 
 /*
+ * After the bind (or none): whichever group it has, else the module's own,
+ * as a GPU without a driver keeps its group. 0, or an errno (logged).
+ */
+int fsv_vf_group_ensure(struct fsv_vf *vf, struct pci_dev *pdev)
+{
+	struct iommu_group *group = iommu_group_get(&pdev->dev);
+	int ret;
+
+	if (group) {
+		iommu_group_put(group);
+		return 0;
+	}
+	ret = fsv_vf_group_attach(vf, pdev);
+	if (ret)
+		pci_err(pdev, "has no IOMMU group and cannot get one: %d\n", ret);
+	return ret;
+}
+
+/*
  * Runs under pci_lock_rescan_remove() for functions the module adds or
  * removes; for SR-IOV VFs, under their PF's device lock (sriov_numvfs).
  */
@@ -439,6 +474,7 @@ static int fsv_bus_notify(struct notifier_block *nb, unsigned long action,
 		 * and touch BARs nothing backs. Users may still override it.
 		 */
 		ret = fsv_pci_set_driver_override(pdev, fsv_driver_name());
+		vf->overridden = !ret;
 		if (ret)
 			pci_warn(pdev, "driver_override not set (%d): another NVIDIA driver could probe it\n",
 				 ret);
@@ -446,6 +482,9 @@ static int fsv_bus_notify(struct notifier_block *nb, unsigned long action,
 		/* numa_node= of a PF, for it and its VFs (topology hints). */
 		if (vf->numa_node != NUMA_NO_NODE)
 			set_dev_node(&pdev->dev, vf->numa_node);
+		/* Else VFIO gives it one as the stub driver binds. */
+		if (fsv_vf_group_from_vfio(vf))
+			break;
 		ret = fsv_vf_group_attach(vf, pdev);
 		if (ret)
 			pci_err(pdev, "cannot give the function an IOMMU group: %d\n",
@@ -534,20 +573,26 @@ void fsv_masks_exit(void)
  */
 static int fsv_vf_scan(struct fsv_vf *vf)
 {
-	struct iommu_group *group;
 	struct pci_dev *pdev;
+	int ret;
 
 	pdev = pci_scan_single_device(vf->fbus->bus, vf->devfn);
 	if (!pdev)
 		return -ENODEV;
-	/* The notifier gave it a group; without one KubeVirt would drop it. */
-	group = iommu_group_get(&pdev->dev);
-	if (!group) {
+	pci_bus_add_device(pdev);
+	/*
+	 * The notifier or VFIO (at the bind) gave it a group, or, if the stub
+	 * driver did not bind, the module's own now; without one KubeVirt
+	 * would drop the function.
+	 */
+	device_lock(&pdev->dev);
+	ret = fsv_vf_group_ensure(vf, pdev);
+	device_unlock(&pdev->dev);
+	if (ret) {
+		vf->removing = true;
 		pci_stop_and_remove_bus_device(pdev);
 		return -ENODEV;
 	}
-	iommu_group_put(group);
-	pci_bus_add_device(pdev);
 	return 0;
 }
 
@@ -720,6 +765,7 @@ void fsv_vf_destroy(struct fsv_vf *vf)
 	pci_lock_rescan_remove();
 	pdev = pci_get_slot(fbus->bus, vf->devfn);
 	if (pdev) {
+		vf->removing = true;
 		pci_stop_and_remove_bus_device(pdev);
 		pci_dev_put(pdev);
 	}

@@ -93,11 +93,14 @@ static int fsv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (vf->kind == FSV_PF)
 		return 0;
 	ret = sysfs_create_group(&pdev->dev.kobj, &fsv_nvidia_group);
+	if (!ret) {
+		ret = fsv_vfio_register(vf, pdev);
+		if (ret)
+			sysfs_remove_group(&pdev->dev.kobj, &fsv_nvidia_group);
+	}
+	/* Not bound: it keeps (or gets) a group of its own all the same. */
 	if (ret)
-		return ret;
-	ret = fsv_vfio_register(vf, pdev);
-	if (ret)
-		sysfs_remove_group(&pdev->dev.kobj, &fsv_nvidia_group);
+		fsv_vf_group_ensure(vf, pdev);
 	return ret;
 }
 

@@ -142,6 +142,8 @@ struct fsv_vf {
 	u32 vgpu_type;			/* under fbus->type_lock */
 	unsigned int vfio_users;	/* open VFIO devices; under type_lock */
 	struct iommu_group *group;	/* own group while not VFIO-registered */
+	bool overridden;		/* driver_override names the stub driver */
+	bool removing;			/* its pci_dev goes: no own group again */
 	struct fsv_vfio *vfio;		/* set while registered with VFIO */
 	/* Config space image, and which bits software may write (shared). */
 	const struct fsv_cfg_masks *masks;
@@ -192,8 +194,8 @@ void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val);
 struct fsv_vf *fsv_vf_from_pdev(struct pci_dev *pdev);
 int fsv_dev_notifier_register(struct fsv_bus *fbus);
 void fsv_dev_notifier_unregister(struct fsv_bus *fbus);
-int fsv_vf_group_attach(struct fsv_vf *vf, struct pci_dev *pdev);
 void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev);
+int fsv_vf_group_ensure(struct fsv_vf *vf, struct pci_dev *pdev);
 int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf);
 u32 fsv_vf_get_type(struct fsv_vf *vf);
 int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);

@@ -85,7 +85,15 @@ static int fsv_sriov_enable(struct fsv_vf *pf, struct pci_dev *pdev,
 
 static void fsv_sriov_disable(struct fsv_vf *pf, struct pci_dev *pdev)
 {
+	unsigned int i, n = min_t(unsigned int, pci_num_vf(pdev),
+				  pf->profile->total_vfs);
+
+	/* The VFs' pci_devs go: their unbinds need not give them a group. */
+	for (i = 0; i < n; i++)
+		pf->sriov->vfs[i]->removing = true;
 	pci_disable_sriov(pdev);
+	for (i = 0; i < n; i++)
+		pf->sriov->vfs[i]->removing = false;
 	mutex_lock(&pf->fbus->type_lock);
 	fsv_sriov_clear_locked(pf);
 	mutex_unlock(&pf->fbus->type_lock);

@@ -153,8 +153,6 @@ int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
 	ret = fsv_vfio_register_dev(&fv->vdev);
 	if (ret) {
 		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
-		if (FSV_VFIO_EMULATED_IOMMU && fsv_vf_group_attach(vf, pdev))
-			pci_err(pdev, "lost its IOMMU group\n");
 		fsv_vfio_put(fv);
 		return ret;
 	}
@@ -171,8 +169,9 @@ void fsv_vfio_unregister(struct fsv_vf *vf)
 	/* Waits until user space has closed the device. */
 	vfio_unregister_group_dev(&fv->vdev);
 	vf->vfio = NULL;
-	if (FSV_VFIO_EMULATED_IOMMU && fsv_vf_group_attach(vf, fv->pdev))
-		pci_err(fv->pdev, "lost its IOMMU group\n");
+	/* Unbound but staying: the module's own group, as a GPU keeps one. */
+	if (FSV_VFIO_EMULATED_IOMMU && !vf->removing)
+		fsv_vf_group_ensure(vf, fv->pdev);
 	fsv_vfio_put(fv);
 }
 #endif

@@ -14,7 +14,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 56
+ktap_plan 58
 PFA=0001:00:00.0
 PF=$SYSPCI/$PFA
 SM=/usr/lib/nvidia/sriov-manage
@@ -51,6 +51,14 @@ assert_eq "each VF: physfn, nvidia driver and nvidia/, own group and /dev/vfio n
 assert_eq "VFs' groups differ" 4 "$(for v in $(vfs_of "$PF"); do group_of "$v"; done | sort -u | grep -c .)"
 assert_eq "VFs start with no vGPU type" "0 0 0 0" \
 	"$(for v in $(vfs_of "$PF"); do cat "$SYSPCI/$v/nvidia/current_vgpu_type"; done | xargs)"
+# Unbound from the stub driver a VF keeps a group (the module's); bound
+# again it has VFIO's and its node.
+wr /sys/bus/pci/drivers/nvidia/unbind 0001:00:00.2
+assert_eq "an unbound VF keeps an IOMMU group" "- yes" \
+	"$(drv_of 0001:00:00.2) $([ -L "$SYSPCI/0001:00:00.2/iommu_group" ] && echo yes || echo no)"
+wr /sys/bus/pci/drivers/nvidia/bind 0001:00:00.2
+assert_eq "bound again: nvidia and VFIO's node" "nvidia yes" \
+	"$(drv_of 0001:00:00.2) $([ -e "/dev/vfio/$(group_of 0001:00:00.2)" ] && echo yes || echo no)"
 assert_eq "VF BARs inside the PF's VF BARs (/proc/iomem)" 12 \
 	"$(grep -c '0001:00:00\.[2-5]$' /proc/iomem)"
 assert_eq "lspci -nn: VF 00.2 names the L40S" 1 \
