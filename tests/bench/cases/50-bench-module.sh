@@ -173,8 +173,10 @@ slab_report() { # TAG N: the 8 caches that grew most, bytes per function
 		while read -r _d _c; do bench "$1.slab.$_c.bytes_per_fn" "$((_d / $2))"; done
 	bench "$1.slab.all.bytes_per_fn" "$(awk -v n="$2" 'FNR == NR { a[$1] = $2; next } { t += $2 - a[$1] } END { printf "%d", t / n }' /tmp/s0 /tmp/s1)"
 }
-mem_fake() {
-	fsv_load num_vfs=0 || { ERR="modprobe num_vfs=0"; return 1; }
+mem_fake() { # TAG [PARAM=V...]: 256 configfs functions on a load with the parameters
+	_mt=$1
+	shift
+	fsv_load num_vfs=0 "$@" || { ERR="modprobe num_vfs=0 $*"; return 1; }
 	_j=0
 	while [ $_j -lt "$R" ]; do
 		meminfo >"/tmp/m0.$_j"
@@ -186,15 +188,16 @@ mem_fake() {
 		_j=$((_j + 1))
 	done
 	meminfo >/tmp/m2
-	bench mem.fake.n256.before "\"$(xargs </tmp/m0.0)\""
-	bench mem.fake.n256.after "\"$(xargs </tmp/m1.0)\""
-	mem_report mem.fake 256
-	[ ! -s /tmp/s0 ] || slab_report mem.fake 256
-	bench mem.fake.after_remove.SUnreclaim_kib "$(awk 'FNR == NR { if ($1 == "SUnreclaim") a = $2; next } $1 == "SUnreclaim" { print $2 - a }' /tmp/m0.0 /tmp/m2)"
+	bench "$_mt.n256.before" "\"$(xargs </tmp/m0.0)\""
+	bench "$_mt.n256.after" "\"$(xargs </tmp/m1.0)\""
+	mem_report "$_mt" 256
+	[ ! -s /tmp/s0 ] || slab_report "$_mt" 256
+	bench "$_mt.after_remove.SUnreclaim_kib" "$(awk 'FNR == NR { if ($1 == "SUnreclaim") a = $2; next } $1 == "SUnreclaim" { print $2 - a }' /tmp/m0.0 /tmp/m2)"
 	rmmod fake_sriov_vgpu
 }
-# 5
-if mem_fake; then ok "kernel memory of 256 functions"; else not_ok "kernel memory of 256 functions" "$ERR"; fsv_unload; fi
+# 5: everything; and with vfio=off, which leaves VFIO's share out
+if mem_fake mem.fake; then ok "kernel memory of 256 functions"; else not_ok "kernel memory of 256 functions" "$ERR"; fsv_unload; fi
+if mem_fake mem.novfio vfio=off; then ok "kernel memory of 256 functions, vfio=off"; else not_ok "kernel memory of 256 functions, vfio=off" "$ERR"; fsv_unload; fi
 
 # 6: load to all ready: every function has a driver, an IOMMU group and its
 # /dev/vfio node (devtmpfs); udevd stopped.

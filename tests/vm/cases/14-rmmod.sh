@@ -24,7 +24,10 @@ snapshot() {
 	} 2>/dev/null | xargs
 }
 # Baseline with the module's dependencies (vfio: /dev/vfio/vfio) loaded.
+# The baseline waits, as every load does, for the unload's driver directory
+# (DEBUG_KOBJECT_RELEASE delays its removal on the sanitizer kernel).
 fsv_load num_vfs=0 && rmmod fake_sriov_vgpu
+_fsv_settled
 base=$(snapshot)
 diag "baseline: $base"
 left_nothing() { assert_eq "$1: nothing left" "$base" "$(settled "$base" snapshot)"; }
