@@ -146,14 +146,18 @@ static int fsv_bus_reserve_mmio(struct fsv_bus *fbus)
 				iomem_resource.end, FSV_FUNC_MMIO_SIZE,
 				NULL, NULL);
 	if (ret)
-		pr_err("cannot reserve a %llu GiB MMIO window above 4 GiB for the fake BARs: %d\n",
-		       FSV_MMIO_WINDOW_SIZE >> 30, ret);
+		pr_err("domain %04x: cannot reserve a %llu GiB MMIO window above 4 GiB for the fake BARs: %d\n",
+		       fbus->domain, FSV_MMIO_WINDOW_SIZE >> 30, ret);
 	return ret;
 }
 
+/*
+ * Creates the root bus of PCI domain "domain": -EEXIST if the host has that
+ * domain already (without a message), -EBUSY if no room is left for the
+ * MMIO window.
+ */
 int fsv_bus_create(struct fsv_bus *fbus, int domain)
 {
-	struct pci_bus *existing;
 	LIST_HEAD(resources);
 	int ret;
 
@@ -162,12 +166,9 @@ int fsv_bus_create(struct fsv_bus *fbus, int domain)
 	mutex_init(&fbus->type_lock);
 	fsv_sysdata_init(&fbus->sysdata, domain);
 
-	existing = pci_find_bus(domain, 0);
-	if (existing) {
-		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (0..ffff) with domain=\n",
-		       domain, domain);
+	/* The caller says which parameter chose it (main.c). */
+	if (pci_find_bus(domain, 0))
 		return -EEXIST;
-	}
 
 	ret = fsv_bus_reserve_mmio(fbus);
 	if (ret)

@@ -4,12 +4,15 @@
  *
  *   mkdir <name>                    a new, disabled VF item
  *   slot, function                  address (-1 = first free seed address)
+ *   domain                          PCI domain of the load (-1 = the first
+ *                                   one with a free address for slot/function)
  *   profile, vgpu_type              what the function looks like
  *   enable                          1 creates the PCI function, 0 removes it
  *   address                         DDDD:BB:SS.F while enabled
  *   rmdir <name>                    removes it (and its function)
  *
- * VFs created at load time appear as items named load-SS.F that cannot be
+ * VFs created at load time appear as items named load-SS.F (in the first
+ * domain; load-DDDD:SS.F in the others of num_domains=) that cannot be
  * removed with rmdir but can be disabled and re-enabled. User items pin the
  * module (configfs holds a reference), so rmmod fails while any exists.
  */
@@ -25,6 +28,7 @@ struct fsv_item {
 	struct config_group group;
 	int slot;			/* -1: first free seed address */
 	int function;
+	int domain;			/* -1: first with a free address */
 	u32 vgpu_type;
 	const struct fsv_profile *profile;
 	struct fsv_vf *vf;		/* non-NULL while enabled */
@@ -32,7 +36,19 @@ struct fsv_item {
 
 /* Serialises every item operation: creating, removing, reconfiguring. */
 static DEFINE_MUTEX(fsv_cfs_lock);
-static struct fsv_bus *fsv_cfs_bus;
+/* The load's domains, in order (fixed from init to exit). */
+static struct fsv_bus *fsv_cfs_buses;
+static unsigned int fsv_cfs_num_buses;
+
+static int fsv_cfs_first_domain(void)
+{
+	return fsv_cfs_buses[0].domain;
+}
+
+static int fsv_cfs_last_domain(void)
+{
+	return fsv_cfs_buses[fsv_cfs_num_buses - 1].domain;
+}
 
 static struct fsv_item *to_fsv_item(struct config_item *item)
 {
@@ -44,10 +60,17 @@ static struct fsv_item *to_fsv_item(struct config_item *item)
 			    config_item_name(&(item)->group.cg_item),	\
 			    ##__VA_ARGS__)
 
-/* Creates the function; called with fsv_cfs_lock held. */
+/*
+ * Creates the function in the item's domain, or (domain -1) in the first
+ * domain, in order, with a free address for its slot/function request;
+ * called with fsv_cfs_lock held, which every configfs change takes, so a
+ * free address found here stays free until fsv_vf_create() takes it.
+ */
 static int fsv_item_enable(struct fsv_item *it)
 {
-	int devfn, ret;
+	unsigned int k, first = 0, last = fsv_cfs_num_buses - 1;
+	struct fsv_bus *fbus = NULL;
+	int devfn = 0, ret = -ENOSPC;
 
 	if ((it->slot < 0) != (it->function < 0)) {
 		FSV_ITEM_ERR(it, "set both slot and function, or neither (first free address)\n");
@@ -59,24 +82,45 @@ static int fsv_item_enable(struct fsv_item *it)
 			     it->vgpu_type, it->profile->name);
 		return -EINVAL;
 	}
-	if (it->slot < 0) {
-		devfn = fsv_bus_first_free_devfn(fsv_cfs_bus);
-		if (devfn < 0) {
-			FSV_ITEM_ERR(it, "the bus is full (%d functions)\n",
-				     FSV_MAX_FUNCS);
-			return -ENOSPC;
-		}
-	} else {
-		devfn = PCI_DEVFN(it->slot, it->function);
+	if (it->domain >= 0) {
+		first = it->domain - fsv_cfs_first_domain();
+		last = first;
 	}
 
-	ret = fsv_vf_create(fsv_cfs_bus, devfn, it->profile, it->vgpu_type,
-			    &it->vf);
-	if (ret == -EEXIST)
+	for (k = first; k <= last; k++) {
+		fbus = &fsv_cfs_buses[k];
+		if (it->slot < 0) {
+			devfn = fsv_bus_first_free_devfn(fbus);
+			if (devfn < 0) {
+				ret = -ENOSPC;
+				continue;
+			}
+		} else {
+			devfn = PCI_DEVFN(it->slot, it->function);
+		}
+		ret = fsv_vf_create(fbus, devfn, it->profile, it->vgpu_type,
+				    &it->vf);
+		if (ret != -EEXIST)
+			break;
+	}
+
+	if (!ret)
+		return 0;
+	if (ret == -ENOSPC && first == last)
+		FSV_ITEM_ERR(it, "the bus of domain %04x is full (%d functions)\n",
+			     fbus->domain, FSV_MAX_FUNCS);
+	else if (ret == -ENOSPC)
+		FSV_ITEM_ERR(it, "every domain, %04x..%04x, is full (%d functions each)\n",
+			     fsv_cfs_first_domain(), fsv_cfs_last_domain(),
+			     FSV_MAX_FUNCS);
+	else if (ret == -EEXIST && first == last)
 		FSV_ITEM_ERR(it, "address %04x:00:%02x.%x is taken by another VF\n",
-			     fsv_cfs_bus->domain, PCI_SLOT(devfn),
-			     PCI_FUNC(devfn));
-	else if (ret)
+			     fbus->domain, PCI_SLOT(devfn), PCI_FUNC(devfn));
+	else if (ret == -EEXIST)
+		FSV_ITEM_ERR(it, "address %02x.%x is taken in every domain, %04x..%04x\n",
+			     PCI_SLOT(devfn), PCI_FUNC(devfn),
+			     fsv_cfs_first_domain(), fsv_cfs_last_domain());
+	else
 		FSV_ITEM_ERR(it, "cannot create the function: %d\n", ret);
 	return ret;
 }
@@ -131,6 +175,45 @@ CONFIGFS_ATTR(fsv_item_, _name)
 
 FSV_INT_ATTR(slot, -1, 31);
 FSV_INT_ATTR(function, -1, 7);
+
+/* In hex like the address: 2, 0002 and 0x2 are domain 0002; -1 is any. */
+static ssize_t fsv_item_domain_show(struct config_item *item, char *page)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	int domain;
+
+	mutex_lock(&fsv_cfs_lock);
+	domain = it->domain;
+	mutex_unlock(&fsv_cfs_lock);
+	if (domain < 0)
+		return sprintf(page, "-1\n");
+	return sprintf(page, "%04x\n", domain);
+}
+
+static ssize_t fsv_item_domain_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	struct fsv_item *it = to_fsv_item(item);
+	int first = fsv_cfs_first_domain(), last = fsv_cfs_last_domain();
+	int ret = 0, val;
+
+	mutex_lock(&fsv_cfs_lock);
+	if (kstrtoint(page, 16, &val) ||
+	    (val != -1 && (val < first || val > last))) {
+		FSV_ITEM_ERR(it,
+			     "domain: '%.*s' is not allowed; write -1 (the first domain with a free address) or a domain of this load in hex, %04x..%04x\n",
+			     (int)strcspn(page, "\n"), page, first, last);
+		ret = -EINVAL;
+	} else if (it->vf) {
+		FSV_ITEM_ERR(it, "domain cannot change while enabled; write 0 to enable first\n");
+		ret = -EBUSY;
+	} else {
+		it->domain = val;
+	}
+	mutex_unlock(&fsv_cfs_lock);
+	return ret ? ret : count;
+}
+CONFIGFS_ATTR(fsv_item_, domain);
 
 static ssize_t fsv_item_vgpu_type_show(struct config_item *item, char *page)
 {
@@ -228,7 +311,7 @@ static ssize_t fsv_item_address_show(struct config_item *item, char *page)
 
 	mutex_lock(&fsv_cfs_lock);
 	if (it->vf)
-		len = sprintf(page, "%04x:00:%02x.%x\n", fsv_cfs_bus->domain,
+		len = sprintf(page, "%04x:00:%02x.%x\n", it->vf->fbus->domain,
 			      PCI_SLOT(it->vf->devfn), PCI_FUNC(it->vf->devfn));
 	mutex_unlock(&fsv_cfs_lock);
 	return len;
@@ -238,6 +321,7 @@ CONFIGFS_ATTR_RO(fsv_item_, address);
 static struct configfs_attribute *fsv_item_attrs[] = {
 	&fsv_item_attr_slot,
 	&fsv_item_attr_function,
+	&fsv_item_attr_domain,
 	&fsv_item_attr_vgpu_type,
 	&fsv_item_attr_profile,
 	&fsv_item_attr_enable,
@@ -268,6 +352,7 @@ static struct fsv_item *fsv_item_alloc(const char *name)
 		return NULL;
 	it->slot = -1;
 	it->function = -1;
+	it->domain = -1;
 	it->vgpu_type = fsv_opts.vgpu_type;
 	it->profile = fsv_opts.profile;
 	config_group_init_type_name(&it->group, name, &fsv_item_type);
@@ -321,17 +406,19 @@ static void fsv_load_items_free(void)
 }
 
 /*
- * Takes ownership of the load-time VFs, which become load-SS.F items; on
+ * Takes ownership of the load-time VFs (of every domain, in buses[]), which
+ * become load-SS.F items (load-DDDD:SS.F outside the first domain); on
  * failure it has destroyed them all.
  */
-int fsv_configfs_init(struct fsv_bus *fbus, struct fsv_vf **boot_vfs,
-		      unsigned int num_boot_vfs)
+int fsv_configfs_init(struct fsv_bus *buses, unsigned int num_buses,
+		      struct fsv_vf **boot_vfs, unsigned int num_boot_vfs)
 {
-	char name[16];
+	char name[24];
 	unsigned int i;
 	int ret;
 
-	fsv_cfs_bus = fbus;
+	fsv_cfs_buses = buses;
+	fsv_cfs_num_buses = num_buses;
 	config_group_init(&fsv_subsys.su_group);
 	mutex_init(&fsv_subsys.su_mutex);
 
@@ -339,8 +426,13 @@ int fsv_configfs_init(struct fsv_bus *fbus, struct fsv_vf **boot_vfs,
 		struct fsv_vf *vf = boot_vfs[i];
 		struct fsv_item *it;
 
-		snprintf(name, sizeof(name), "load-%02x.%x",
-			 PCI_SLOT(vf->devfn), PCI_FUNC(vf->devfn));
+		if (vf->fbus == &buses[0])
+			snprintf(name, sizeof(name), "load-%02x.%x",
+				 PCI_SLOT(vf->devfn), PCI_FUNC(vf->devfn));
+		else
+			snprintf(name, sizeof(name), "load-%04x:%02x.%x",
+				 vf->fbus->domain, PCI_SLOT(vf->devfn),
+				 PCI_FUNC(vf->devfn));
 		it = fsv_item_alloc(name);
 		if (!it) {
 			ret = -ENOMEM;
@@ -348,6 +440,7 @@ int fsv_configfs_init(struct fsv_bus *fbus, struct fsv_vf **boot_vfs,
 		}
 		it->slot = PCI_SLOT(vf->devfn);
 		it->function = PCI_FUNC(vf->devfn);
+		it->domain = vf->fbus->domain;
 		it->vgpu_type = vf->vgpu_type;
 		it->profile = vf->profile;
 		it->vf = vf;

@@ -27,6 +27,7 @@
 
 #define FSV_NAME		"fake-sriov-vgpu"
 #define FSV_MAX_FUNCS		256	/* 32 slots x 8 functions: one whole bus */
+#define FSV_MAX_DOMAINS		16	/* num_domains=: buses of one load */
 #define FSV_NUM_BARS		3	/* BAR0, BAR2, BAR4, each 64-bit */
 /* Each devfn owns a fixed slice of the MMIO window; its BARs sit inside it. */
 #define FSV_FUNC_MMIO_SIZE	SZ_512M
@@ -223,8 +224,8 @@ void fsv_vfio_unregister(struct fsv_vf *vf);
 void fsv_vfio_exit(void);
 
 /* configfs.c */
-int fsv_configfs_init(struct fsv_bus *fbus, struct fsv_vf **boot_vfs,
-		      unsigned int num_boot_vfs);
+int fsv_configfs_init(struct fsv_bus *buses, unsigned int num_buses,
+		      struct fsv_vf **boot_vfs, unsigned int num_boot_vfs);
 void fsv_configfs_exit(void);
 
 #endif /* FSV_H */

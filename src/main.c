@@ -150,6 +150,10 @@ static int domain = 1;
 module_param_cb(domain, &fsv_param_int_ops, &domain, 0444);
 MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x0001; must not exist on the host)");
 
+static int num_domains = 1;
+module_param_cb(num_domains, &fsv_param_int_ops, &num_domains, 0444);
+MODULE_PARM_DESC(num_domains, "PCI domains, domain= to domain+num_domains-1, each a bus with the same VFs or PFs (1-16, default 1; none may exist on the host)");
+
 static char *vfs = "";
 module_param_cb(vfs, &fsv_param_str_ops, &vfs, 0444);
 MODULE_PARM_DESC(vfs, "Per-VF list: TYPE puts entry i at the seed address, SS.F:TYPE at slot SS function F (hex), e.g. vfs=256,256,0,512 or vfs=00.0:256,1f.7:0");
@@ -191,7 +195,14 @@ static const char * const fsv_vfio_modes[] = {
 };
 
 struct fsv_options fsv_opts;
-static struct fsv_bus fsv_bus;
+
+/*
+ * The load's domains, domain= onwards (kcalloc'd: each holds a whole bus's
+ * table); the first fsv_num_buses are created, with their notifiers.
+ */
+static struct fsv_bus *fsv_buses;
+static unsigned int fsv_num_buses;
+static bool fsv_driver_up;
 
 /* PFs take whole slots: at most one per slot. */
 #define FSV_MAX_PFS		(FSV_MAX_FUNCS / 8)
@@ -208,18 +219,26 @@ struct fsv_pf_plan {
 	int node;
 };
 
-/* What load-time parameters asked for, parsed and checked before anything is created. */
+/*
+ * What load-time parameters asked for, parsed and checked before anything is
+ * created: the layout of one domain, which every domain of the load gets.
+ */
 struct fsv_load_plan {
 	const struct fsv_profile *profile;
 	unsigned int count;
 	struct fsv_plan vf[FSV_MAX_FUNCS];
-	struct fsv_vf *created[FSV_MAX_FUNCS];
 	unsigned int num_pfs;
 	struct fsv_pf_plan pf[FSV_MAX_PFS];
+	/* The load-time VFs of every domain, until configfs takes them. */
+	struct fsv_vf **created;
+	unsigned int num_created;
 };
 
-/* The PFs, created at load and destroyed at unload (configfs has the rest). */
-static struct fsv_vf *fsv_pfs[FSV_MAX_PFS];
+/*
+ * The PFs of every domain in order of creation, created at load and
+ * destroyed at unload (configfs has the rest).
+ */
+static struct fsv_vf **fsv_pfs;
 static unsigned int fsv_num_pfs;
 
 static int fsv_check_type(const struct fsv_profile *p, const char *param,
@@ -537,6 +556,16 @@ static int fsv_parse_params(struct fsv_load_plan *plan)
 		       domain);
 		return -EINVAL;
 	}
+	if (num_domains < 1 || num_domains > FSV_MAX_DOMAINS) {
+		pr_err("num_domains=%d: out of range; allowed: 1..%d (each a PCI domain of its own, from domain= up)\n",
+		       num_domains, FSV_MAX_DOMAINS);
+		return -EINVAL;
+	}
+	if (domain + num_domains - 1 > 0xffff) {
+		pr_err("domain=%d num_domains=%d: the domains would run to %x; allowed: domain + num_domains - 1 <= 0xffff\n",
+		       domain, num_domains, domain + num_domains - 1);
+		return -EINVAL;
+	}
 	if (!driver_name[0] || strlen(driver_name) > 32 ||
 	    strcspn(driver_name, "/ \t\n") != strlen(driver_name)) {
 		pr_err("driver_name='%s': must be 1-32 characters without '/' or blanks\n",
@@ -584,10 +613,117 @@ static void fsv_destroy_pfs(void)
 		fsv_vf_destroy(fsv_pfs[--fsv_num_pfs]);
 }
 
+/* Domain number k of the load: its root bus, its window, its notifier. */
+static int fsv_domain_create(unsigned int k)
+{
+	struct fsv_bus *fbus = &fsv_buses[k];
+	int ret;
+
+	ret = fsv_bus_create(fbus, domain + k);
+	if (ret == -EEXIST && num_domains == 1) {
+		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (0..ffff) with domain=\n",
+		       domain, domain);
+	} else if (ret == -EEXIST) {
+		pr_err("domain=%04x num_domains=%d: PCI domain %04x already exists on this host; choose a range of free domains (0..ffff) with domain= and num_domains=\n",
+		       domain, num_domains, domain + k);
+	} else if (ret == -EBUSY && k) {
+		/* allocate_resource(): no room left for this window. */
+		pr_err("num_domains=%d: only %u of the domains' %llu GiB MMIO windows fit this host's physical address space; load fewer domains (num_domains=%u or less)\n",
+		       num_domains, k, FSV_MMIO_WINDOW_SIZE >> 30, k);
+	}
+	if (ret)
+		return ret;
+	ret = fsv_dev_notifier_register(fbus);
+	if (ret) {
+		fsv_bus_destroy(fbus);
+		return ret;
+	}
+	fsv_num_buses++;
+	return 0;
+}
+
+/* The PFs (and their load-time VFs) or the load-time VFs of one domain. */
+static int fsv_domain_populate(struct fsv_load_plan *plan, struct fsv_bus *fbus)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < plan->num_pfs; i++) {
+		struct fsv_pf_plan *pp = &plan->pf[i];
+		struct fsv_vf *pf;
+
+		ret = fsv_pf_create(fbus, pp->devfn, pp->profile, pp->node, &pf);
+		if (ret) {
+			pr_err("cannot create PF %04x:00:%02x.0 (%s): %d\n",
+			       fbus->domain, PCI_SLOT(pp->devfn),
+			       pp->profile->name, ret);
+			return ret;
+		}
+		fsv_pfs[fsv_num_pfs++] = pf;
+		if (!pp->num_vfs)
+			continue;
+		ret = fsv_sriov_enable_at_load(pf, pp->num_vfs, vgpu_type);
+		if (ret) {
+			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:00:%02x.0: %d\n",
+			       pp->num_vfs, fbus->domain, PCI_SLOT(pp->devfn),
+			       ret);
+			return ret;
+		}
+	}
+
+	for (i = 0; i < plan->count; i++) {
+		struct fsv_plan *vp = &plan->vf[i];
+
+		ret = fsv_vf_create(fbus, vp->devfn, plan->profile, vp->type,
+				    &plan->created[plan->num_created]);
+		if (ret) {
+			pr_err("cannot create VF %04x:00:%02x.%x: %d\n",
+			       fbus->domain, PCI_SLOT(vp->devfn),
+			       PCI_FUNC(vp->devfn), ret);
+			return ret;
+		}
+		plan->num_created++;
+	}
+	return 0;
+}
+
+/*
+ * Undoes a load in reverse order of creation, from wherever it got: the
+ * load-time VFs (plan NULL: configfs owns them after a load; during one,
+ * the plan has those made so far), the PFs, the driver, then the domains,
+ * last first. fsv_exit and a failed fsv_init both end here.
+ */
+static void fsv_teardown(struct fsv_load_plan *plan)
+{
+	if (!plan)
+		fsv_configfs_exit();
+	else
+		while (plan->num_created)
+			fsv_vf_destroy(plan->created[--plan->num_created]);
+	fsv_destroy_pfs();
+	if (fsv_driver_up) {
+		fsv_driver_unregister();
+		fsv_vfio_exit();
+		fsv_driver_up = false;
+	}
+	while (fsv_num_buses) {
+		struct fsv_bus *fbus = &fsv_buses[--fsv_num_buses];
+
+		fsv_dev_notifier_unregister(fbus);
+		fsv_bus_destroy(fbus);
+	}
+	kfree(fsv_pfs);
+	fsv_pfs = NULL;
+	kfree(fsv_buses);
+	fsv_buses = NULL;
+	fsv_masks_exit();
+}
+
 static int __init fsv_init(void)
 {
 	struct fsv_load_plan *plan;
-	unsigned int i;
+	char where[24];
+	unsigned int k;
 	int ret;
 
 	plan = kzalloc(sizeof(*plan), GFP_KERNEL);
@@ -596,102 +732,74 @@ static int __init fsv_init(void)
 
 	ret = fsv_parse_params(plan);
 	if (ret)
-		goto err_free_plan;
+		goto out_free_plan;
 	ret = fsv_vfio_check(fsv_opts.vfio_mode);
 	if (ret)
-		goto err_free_plan;
+		goto out_free_plan;
 
+	ret = -ENOMEM;
+	fsv_buses = kcalloc(num_domains, sizeof(*fsv_buses), GFP_KERNEL);
+	fsv_pfs = kcalloc(num_domains * plan->num_pfs, sizeof(*fsv_pfs),
+			  GFP_KERNEL);
+	plan->created = kcalloc(num_domains * plan->count,
+				sizeof(*plan->created), GFP_KERNEL);
+	if (!fsv_buses || !fsv_pfs || !plan->created)
+		goto err_teardown;
 	ret = fsv_masks_init();
 	if (ret)
-		goto err_free_plan;
-	ret = fsv_bus_create(&fsv_bus, domain);
-	if (ret)
-		goto err_free_masks;
-	ret = fsv_dev_notifier_register(&fsv_bus);
-	if (ret)
-		goto err_destroy_bus;
+		goto err_teardown;
+	for (k = 0; k < num_domains; k++) {
+		ret = fsv_domain_create(k);
+		if (ret)
+			goto err_teardown;
+	}
 	ret = fsv_driver_register(driver_name);
 	if (ret)
-		goto err_unregister_notifier;
-
-	for (i = 0; i < plan->num_pfs; i++) {
-		struct fsv_pf_plan *pp = &plan->pf[i];
-
-		ret = fsv_pf_create(&fsv_bus, pp->devfn, pp->profile, pp->node,
-				    &fsv_pfs[i]);
-		if (ret) {
-			pr_err("cannot create PF %04x:00:%02x.0 (%s): %d\n",
-			       domain, PCI_SLOT(pp->devfn), pp->profile->name,
-			       ret);
-			goto err_destroy_pfs;
-		}
-		fsv_num_pfs++;
-		if (!pp->num_vfs)
-			continue;
-		ret = fsv_sriov_enable_at_load(fsv_pfs[i], pp->num_vfs,
-					       vgpu_type);
-		if (ret) {
-			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:00:%02x.0: %d\n",
-			       pp->num_vfs, domain, PCI_SLOT(pp->devfn), ret);
-			goto err_destroy_pfs;
-		}
-	}
-
-	for (i = 0; i < plan->count; i++) {
-		ret = fsv_vf_create(&fsv_bus, plan->vf[i].devfn, plan->profile,
-				    plan->vf[i].type, &plan->created[i]);
-		if (ret) {
-			pr_err("cannot create VF %04x:00:%02x.%x: %d\n", domain,
-			       PCI_SLOT(plan->vf[i].devfn),
-			       PCI_FUNC(plan->vf[i].devfn), ret);
-			goto err_destroy_vfs;
-		}
+		goto err_teardown;
+	fsv_driver_up = true;
+	for (k = 0; k < num_domains; k++) {
+		ret = fsv_domain_populate(plan, &fsv_buses[k]);
+		if (ret)
+			goto err_teardown;
 	}
 
 	/* configfs owns the load-time VFs from here on, even on failure. */
-	ret = fsv_configfs_init(&fsv_bus, plan->created, plan->count);
+	ret = fsv_configfs_init(fsv_buses, num_domains, plan->created,
+				plan->num_created);
+	plan->num_created = 0;
 	if (ret)
-		goto err_destroy_pfs;
+		goto err_teardown;
 
-	pr_info("domain %04x: %u %s, profile %s%s, driver %s, %s, vfio=%s (%s)\n",
-		domain, fsv_opts.sriov ? fsv_num_pfs : plan->count,
+	if (num_domains == 1)
+		snprintf(where, sizeof(where), "domain %04x", domain);
+	else
+		snprintf(where, sizeof(where), "domains %04x..%04x", domain,
+			 domain + num_domains - 1);
+	pr_info("%s: %u %s%s, profile %s%s, driver %s, %s, vfio=%s (%s)\n",
+		where, fsv_opts.sriov ? plan->num_pfs : plan->count,
 		fsv_opts.sriov ? "SR-IOV PFs" : "VFs",
+		num_domains > 1 ? " in each" : "",
 		fsv_opts.sriov ? plan->pf[0].profile->name : plan->profile->name,
-		fsv_num_pfs > 1 ? ", ..." : "", driver_name,
+		plan->num_pfs > 1 ? ", ..." : "", driver_name,
 		strict ? "strict" : "lenient", vfio,
 		fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
 		fsv_vfio_registration());
+	kfree(plan->created);
 	kfree(plan);
 	return 0;
 
-err_destroy_vfs:
-	while (i--)
-		fsv_vf_destroy(plan->created[i]);
-err_destroy_pfs:
-	fsv_destroy_pfs();
-	fsv_driver_unregister();
-	fsv_vfio_exit();
-err_unregister_notifier:
-	fsv_dev_notifier_unregister(&fsv_bus);
-err_destroy_bus:
-	fsv_bus_destroy(&fsv_bus);
-err_free_masks:
-	fsv_masks_exit();
-err_free_plan:
+err_teardown:
+	fsv_teardown(plan);
+out_free_plan:
+	kfree(plan->created);
 	kfree(plan);
 	return ret;
 }
 
 static void __exit fsv_exit(void)
 {
-	fsv_destroy_pfs();
 	/* Also destroys the load-time VFs: configfs owns them after load. */
-	fsv_configfs_exit();
-	fsv_driver_unregister();
-	fsv_vfio_exit();
-	fsv_dev_notifier_unregister(&fsv_bus);
-	fsv_bus_destroy(&fsv_bus);
-	fsv_masks_exit();
+	fsv_teardown(NULL);
 }
 
 module_init(fsv_init);

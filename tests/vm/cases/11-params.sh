@@ -10,7 +10,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 42
+ktap_plan 56
 P=/sys/module/fake_sriov_vgpu/parameters
 
 # bad_load (fsv.sh): the load fails, leaves nothing behind and logs MESSAGE.
@@ -98,6 +98,83 @@ if fsv_insmod domain=0 2>/tmp/err; then not_ok "domain=0 errno is EEXIST"; fsv_u
 	esac
 fi
 bad_load "domain=0x10000 fails" "out of range; allowed: 0..0xffff" domain=0x10000
+
+# num_domains=: the same VFs (or PFs) in each of domain, domain+1, ...
+if fsv_load num_domains=2 num_vfs=2; then
+	assert_eq "num_domains=2 num_vfs=2: 2 VFs in each of 0001 and 0002" \
+		"0001:00:00.0 0001:00:01.0 0002:00:00.0 0002:00:01.0" \
+		"$(fsv_vfs_in 0001 | xargs) $(fsv_vfs_in 0002 | xargs)"
+	bad='' groups=''
+	for v in $(fsv_vfs_in 0001) $(fsv_vfs_in 0002); do
+		g=$(group_of "$v")
+		if [ "$(drv_of "$v")" != nvidia ] || [ "$g" = - ] || [ ! -e "/dev/vfio/$g" ] ||
+			[ "$(cat "$SYSPCI/$v/nvidia/current_vgpu_type")" != 256 ]; then
+			bad="$bad $v"
+		fi
+		groups="$groups $g"
+	done
+	assert_eq "each VF: driver nvidia, type 256, an IOMMU group, /dev/vfio node" "" "${bad# }"
+	assert_eq "4 distinct IOMMU groups" 4 "$(echo "$groups" | tr ' ' '\n' | grep -v '^$' | sort -u | wc -l | tr -d ' ')"
+	assert_eq "a window per domain in /proc/iomem" 2 "$(grep -c 'fake-sriov-vgpu 000[12]$' /proc/iomem)"
+	assert_eq "num_domains shows 2" 2 "$(cat $P/num_domains)"
+	fsv_unload
+	assert_eq "rmmod removes both domains and windows (domains/windows left)" "/0" \
+		"$(fsv_domains | xargs)/$(grep -c fake-sriov-vgpu /proc/iomem)"
+else
+	for t in "2 VFs in each of 0001 and 0002" "each VF ready" "4 distinct IOMMU groups" \
+		"a window per domain" "num_domains shows 2" "rmmod removes both domains"; do
+		not_ok "num_domains=2 num_vfs=2: $t" "load failed"
+	done
+fi
+if fsv_load mode=sriov profile=l40s num_domains=2 num_pfs=1 sriov_numvfs=1; then
+	pfs='' vfs=''
+	for d in 0001 0002; do
+		[ -e "$SYSPCI/$d:00:00.0/sriov_totalvfs" ] && pfs="$pfs $d"
+		[ "$(readlink "$SYSPCI/$d:00:00.2/physfn" 2>/dev/null)" = "../$d:00:00.0" ] &&
+			[ "$(drv_of $d:00:00.2)" = nvidia ] && vfs="$vfs $d"
+	done
+	assert_eq "mode=sriov num_domains=2 num_pfs=1: a PF in each domain" "0001 0002" "${pfs# }"
+	assert_eq "sriov_numvfs=1: each PF's VF in its domain, bound to nvidia" "0001 0002" "${vfs# }"
+	fsv_unload
+else
+	not_ok "mode=sriov num_domains=2 num_pfs=1: a PF in each domain" "load failed"
+	not_ok "sriov_numvfs=1: each PF's VF in its domain, bound to nvidia" "load failed"
+fi
+# Sanitizer kernel (a failed load costs 8 s there): the two that create and
+# destroy domains; the parameter checks run on the stock kernels.
+dom_bad() {
+	if ! full_scale; then
+		case $1 in *taken* | *"do not fit"*) ;; *)
+			skip "$1" "sanitizer kernel: parameter checks run on the stock kernels"
+			return ;;
+		esac
+	fi
+	bad_load "$@"
+}
+dom_bad "num_domains=0 fails" "num_domains=0: out of range; allowed: 1..16" num_domains=0
+dom_bad "num_domains=17 fails" "num_domains=17: out of range; allowed: 1..16" num_domains=17
+dom_bad "num_domains=abc fails" "num_domains='abc': not an integer" num_domains=abc
+dom_bad "domain=0xffff num_domains=2 fails" "domain=65535 num_domains=2: the domains would run to 10000" \
+	domain=0xffff num_domains=2
+# A taken domain in the range: here only the first one can be taken. The
+# guest's only host domain is 0000, below every other, and a second
+# instance of the module (to hold domain+1) cannot be loaded, so a range
+# whose second domain is taken (the same check, at k = 1) cannot be set up.
+dom_bad "domain=0 num_domains=2: first domain taken" "num_domains=2: PCI domain 0000 already exists" \
+	domain=0 num_domains=2
+# Part-way failure: 16 windows of 128 GiB above 4 GiB need 2052 GiB of
+# physical address space. QEMU TCG gives the guest 40 bits (1 TiB): domains
+# are created until one's window does not fit, then all are destroyed.
+bits=$(sed -n 's/^address sizes[^0-9]*\([0-9]*\) bits physical.*/\1/p' /proc/cpuinfo | head -n 1)
+if [ "${bits:-0}" -gt 30 ] && [ $(((1 << bits) >> 30)) -lt 2052 ]; then
+	dom_bad "num_domains=16: the MMIO windows do not fit ($bits-bit physical addresses)" \
+		"MMIO windows fit this host's physical address space; load fewer domains" num_domains=16 num_vfs=0
+elif fsv_load num_domains=16 num_vfs=0; then
+	assert_eq "num_domains=16: 16 domains (${bits:-?}-bit physical addresses)" 16 "$(fsv_domains | wc -l | tr -d ' ')"
+	fsv_unload
+else
+	not_ok "num_domains=16: 16 domains (${bits:-?}-bit physical addresses)" "load failed"
+fi
 
 good_load "strict=1 with a catalogue type" "00.0" num_vfs=1 strict=1 vgpu_type=256
 assert_eq "strict shows Y" Y "$(cat $P/strict)"

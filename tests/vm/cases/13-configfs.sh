@@ -10,7 +10,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 42
+ktap_plan 68
 fsv_load num_vfs=2
 C=$FSV_CFS
 
@@ -72,6 +72,48 @@ mkdir "$C"/y
 assert_eq "new items start with the load-time profile and type" "l40s 1145" "$(cat "$C"/y/profile "$C"/y/vgpu_type | xargs)"
 rmdir "$C"/y
 fsv_unload
+
+# domain: which of the num_domains= domains an item goes to (hex, as in the
+# address; -1: the first, in order, with a free address for the request).
+fsv_load num_domains=2 num_vfs=1
+assert_eq "load-time items of both domains" "load-00.0 load-0002:00.0" "$(entries "$C")"
+assert_eq "their domain files" "0001 0002" "$(cat "$C"/load-00.0/domain "$C"/load-0002:00.0/domain | xargs)"
+mkdir "$C"/d
+assert_eq "domain defaults to -1" -1 "$(cat "$C"/d/domain)"
+for v in 2 0x2 0002; do
+	wr "$C"/d/domain 1
+	if wr "$C"/d/domain $v && [ "$(cat "$C"/d/domain)" = 0002 ]; then
+		ok "domain $v reads 0002"
+	else
+		not_ok "domain $v reads 0002" "got $(cat "$C"/d/domain)"
+	fi
+done
+check "enable in domain 0002" wr "$C"/d/enable 1
+assert_eq "address shows the domain" 0002:00:01.0 "$(cat "$C"/d/address)"
+assert_eq "the function is there, bound to nvidia" nvidia "$(drv_of 0002:00:01.0)"
+check_errno "domain while enabled is EBUSY" "Device or resource busy" wr "$C"/d/domain 1
+check "disable d" wr "$C"/d/enable 0
+for v in 3 0 -2 xyz 10000; do
+	check_errno "domain $v is EINVAL (load has 0001..0002)" "Invalid argument" wr "$C"/d/domain $v
+done
+assert_eq "a rejected domain leaves it" 0002 "$(cat "$C"/d/domain)"
+wr "$C"/d/domain -1
+wr "$C"/d/slot 0
+wr "$C"/d/function 0
+check_errno "an address taken in every domain is EEXIST" "File exists" wr "$C"/d/enable 1
+check "disable load-0002:00.0" wr "$C/load-0002:00.0/enable" 0
+check "domain -1: the first domain with that address free" wr "$C"/d/enable 1
+assert_eq "it is 0002:00:00.0" 0002:00:00.0 "$(cat "$C"/d/address)"
+wr "$C"/d/enable 0
+check "load-0002:00.0 enabled again" wr "$C/load-0002:00.0/enable" 1
+assert_eq "in its own domain" 0002:00:00.0 "$(cat "$C/load-0002:00.0/address")"
+wr "$C"/d/slot -1
+wr "$C"/d/function -1
+check "domain -1, slot -1: enable" wr "$C"/d/enable 1
+assert_eq "the first free seed address of the first domain" 0001:00:01.0 "$(cat "$C"/d/address)"
+rmdir "$C"/d
+fsv_unload
+assert_eq "rmmod leaves no domain" "" "$(fsv_domains | xargs)"
 
 if full_scale; then
 	fsv_load num_vfs=256

@@ -45,7 +45,7 @@ snap() {
 	for _si in "$C"/*; do
 		[ -d "$_si" ] || continue
 		printf '%s:' "${_si##*/}"
-		for _sa in slot function vgpu_type profile enable address; do
+		for _sa in slot function domain vgpu_type profile enable address; do
 			_sv=
 			read -r _sv <"$_si/$_sa" 2>/dev/null
 			printf ' %s' "$_sv"
@@ -81,6 +81,7 @@ restore() {
 		wr "$C/bad/enable" 0
 		wr "$C/bad/slot" 9
 		wr "$C/bad/function" 0
+		wr "$C/bad/domain" -1
 		wr "$C/bad/vgpu_type" 256
 		wr "$C/bad/profile" t4
 		wr "$C/on/enable" 1
@@ -163,7 +164,7 @@ row() {
 		return
 	fi
 	case $_t in
-	param:num_vfs | param:vgpu_type | param:domain | param:strict)
+	param:num_vfs | param:vgpu_type | param:domain | param:num_domains | param:strict)
 		if [ "${FSV_DEBUG_KERNEL:-0}" = 1 ]; then
 			skip "$_name" "the kernel's own int/bool parameter parser: runs on the stock kernels (a failed load costs about 8 s under the sanitizers)"
 			return

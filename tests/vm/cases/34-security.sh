@@ -40,8 +40,8 @@ modes() {
 }
 # "mode uid gid" with uid and gid run together: "644 00" is 0644 root:root.
 modes "configfs: subsystem and items 755, attributes 644, address 444, root's" \
-	"755 00 755 00 644 00 644 00 644 00 644 00 644 00 444 00 755 00 644 00" \
-	$C $C/sec $C/sec/slot $C/sec/function $C/sec/vgpu_type $C/sec/profile $C/sec/enable $C/sec/address \
+	"755 00 755 00 644 00 644 00 644 00 644 00 644 00 644 00 444 00 755 00 644 00" \
+	$C $C/sec $C/sec/slot $C/sec/function $C/sec/domain $C/sec/vgpu_type $C/sec/profile $C/sec/enable $C/sec/address \
 	$C/load-00.0 $C/load-00.0/enable
 modes "nvidia/: 755, current_vgpu_type 644, creatable_vgpu_types 444, root's" \
 	"755 00 644 00 444 00" $D/nvidia $D/nvidia/current_vgpu_type $D/nvidia/creatable_vgpu_types
@@ -106,8 +106,8 @@ if [ -z "$UNPRIV" ]; then
 	diag "unprivileged commands run as: setpriv --reuid=65534 --regid=65534 --clear-groups"
 	check_errno "uid 65534: mkdir of a configfs item is EACCES" "Permission denied" nobody mkdir $C/evil
 	check_errno "uid 65534: rmdir of an item is EACCES" "Permission denied" nobody rmdir $C/sec
-	nobody_fails "uid 65534: configfs enable/slot/function/vgpu_type/profile writes are EACCES" open:EACCES \
-		$C/sec/enable '0\n' $C/load-00.0/enable '0\n' $C/sec/slot '7\n' $C/sec/function '1\n' \
+	nobody_fails "uid 65534: configfs enable/slot/function/domain/vgpu_type/profile writes are EACCES" open:EACCES \
+		$C/sec/enable '0\n' $C/load-00.0/enable '0\n' $C/sec/slot '7\n' $C/sec/function '1\n' $C/sec/domain '1\n' \
 		$C/sec/vgpu_type '512\n' $C/sec/profile 'a10\n'
 	nobody_fails "uid 65534: nvidia/current_vgpu_type write is EACCES" open:EACCES \
 		$D/nvidia/current_vgpu_type '512\n' $SYSPCI/0001:00:06.0/nvidia/current_vgpu_type '0\n'

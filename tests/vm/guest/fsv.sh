@@ -11,6 +11,8 @@
 #   fsv_vfs                  addresses of the module's functions, one a line
 #   fsv_vfs_in DOM           the same in domain DOM
 #   fsv_count                how many there are
+#   fsv_domains              the PCI domains other than the host's 0000
+#                            with a root bus or a function, one a line
 #   entries DIR              the names in DIR, sorted, on one line
 #   wr FILE VALUE            echo VALUE >FILE (busybox echo reports write errors)
 #   kv_discover SEL          devices KubeVirt v1.9 would advertise for the
@@ -64,7 +66,8 @@ fsv_insmod() {
 
 # bad_load [-e TEXT] NAME MESSAGE PARAM...: the load fails (with TEXT in
 # insmod's error, e.g. "Invalid parameters", kmod's words for EINVAL), leaves
-# nothing behind (module, functions, MMIO window) and logs MESSAGE. insmod,
+# nothing behind (module, a root bus or function in any domain but 0000,
+# MMIO window) and logs MESSAGE. insmod,
 # not modprobe: modprobe takes EEXIST for "already loaded".
 bad_load() {
 	_berr=
@@ -81,9 +84,9 @@ bad_load() {
 	fi
 	if [ -n "$_berr" ] && ! grep -q -- "$_berr" /tmp/fsv-bad-load; then
 		not_ok "$_bn" "expected '$_berr', got: $(cat /tmp/fsv-bad-load)"
-	elif [ -d /sys/module/fake_sriov_vgpu ] || [ "$(fsv_count)" != 0 ] ||
+	elif [ -d /sys/module/fake_sriov_vgpu ] || [ -n "$(fsv_domains)" ] ||
 		grep -q fake-sriov-vgpu /proc/iomem; then
-		not_ok "$_bn" "something was left after the failed load"
+		not_ok "$_bn" "something was left after the failed load: $(fsv_domains | xargs)"
 	elif ! logged "$_bm"; then
 		dmesg | tail -3 | sed 's/^/# /'
 		not_ok "$_bn" "no kernel message '$_bm'"
@@ -110,6 +113,12 @@ fsv_vfs_in() {
 fsv_vfs() { fsv_vfs_in "$FSV_DOM"; }
 
 fsv_count() { fsv_vfs | wc -l | tr -d ' '; }
+
+fsv_domains() {
+	for _d in /sys/class/pci_bus/* "$SYSPCI"/*; do
+		case ${_d##*/} in 0000:* | "*") ;; *) _n=${_d##*/}; echo "${_n%%:*}" ;; esac
+	done | sort -u
+}
 
 # entries DIR: the names in DIR, sorted, on one line.
 entries() { find "$1" -mindepth 1 -maxdepth 1 | sed 's|.*/||' | sort | xargs; }
