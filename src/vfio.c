@@ -72,53 +72,70 @@ static u64 fsv_vfio_backed(struct fsv_vfio *fv, unsigned int index)
 /* Fresh contents: zeroes, and the function's ID at BAR0 offset 0. */
 static void fsv_vfio_reset_bars(struct fsv_vfio *fv)
 {
+	struct fsv_vfio_state *st = fv->st;
 	struct pci_dev *pdev = fv->pdev;
 	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < FSV_NUM_BARS; i++)
-		if (fv->bar_mem[i])
-			memset(fv->bar_mem[i], 0, fsv_vfio_backed(fv, 2 * i));
-	if (fv->bar_mem[0])
-		*(__le32 *)fv->bar_mem[0] =
+		if (st->bar_mem[i])
+			memset(st->bar_mem[i], 0, fsv_vfio_backed(fv, 2 * i));
+	if (st->bar_mem[0])
+		*(__le32 *)st->bar_mem[0] =
 			cpu_to_le32(pdev->vendor | (u32)pdev->device << 16);
 	/* The BAR registers the user sees start as the function's own. */
 	raw_spin_lock_irqsave(&fv->vf->fbus->table_lock, flags);
-	memcpy(fv->vbar, &fv->vf->cfg[PCI_BASE_ADDRESS_0], sizeof(fv->vbar));
+	memcpy(st->vbar, &fv->vf->cfg[PCI_BASE_ADDRESS_0], sizeof(st->vbar));
 	raw_spin_unlock_irqrestore(&fv->vf->fbus->table_lock, flags);
 }
 
+/* The open state with its BAR memory and triggers released. */
+static void fsv_vfio_state_free(struct fsv_vfio_state *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < VFIO_PCI_NUM_IRQS; i++)
+		if (st->trigger[i])
+			eventfd_ctx_put(st->trigger[i]);
+	for (i = 0; i < FSV_NUM_BARS; i++)
+		vfree(st->bar_mem[i]);
+	kfree(st);
+}
+
 /*
- * First open: the BARs get their RAM and the user a private view of the BAR
- * registers. Counted, because 5.10 to 5.14 call it for every device fd.
+ * First open: the open state, the BARs' RAM and the user's private view of
+ * the BAR registers. Counted, because 5.10 to 5.14 call it for every device
+ * fd.
  */
 int fsv_vfio_open(struct fsv_vfio *fv)
 {
+	struct fsv_vfio_state *st;
 	unsigned int i;
 	int ret = 0;
 
 	mutex_lock(&fv->lock);
-	if (fv->users++)
+	if (fv->users)
+		goto out_count;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st) {
+		ret = -ENOMEM;
 		goto out;
+	}
 	for (i = 0; i < FSV_NUM_BARS; i++) {
 		if (!fsv_vfio_is_bar(fv, 2 * i))
 			continue;
-		fv->bar_mem[i] = vmalloc_user(fsv_vfio_backed(fv, 2 * i));
-		if (!fv->bar_mem[i]) {
+		st->bar_mem[i] = vmalloc_user(fsv_vfio_backed(fv, 2 * i));
+		if (!st->bar_mem[i]) {
+			fsv_vfio_state_free(st);
 			ret = -ENOMEM;
-			goto err_free;
+			goto out;
 		}
 	}
+	fv->st = st;
 	fsv_vfio_reset_bars(fv);
 	fsv_vf_vfio_opened(fv->vf);
-	goto out;
-
-err_free:
-	for (i = 0; i < FSV_NUM_BARS; i++) {
-		vfree(fv->bar_mem[i]);
-		fv->bar_mem[i] = NULL;
-	}
-	fv->users--;
+out_count:
+	fv->users++;
 out:
 	mutex_unlock(&fv->lock);
 	return ret;
@@ -127,20 +144,11 @@ out:
 /* Last close: interrupts released, BAR memory freed. */
 void fsv_vfio_close(struct fsv_vfio *fv)
 {
-	unsigned int i;
-
 	mutex_lock(&fv->lock);
 	if (WARN_ON(!fv->users) || --fv->users)
 		goto out;
-	for (i = 0; i < VFIO_PCI_NUM_IRQS; i++) {
-		if (fv->trigger[i])
-			eventfd_ctx_put(fv->trigger[i]);
-		fv->trigger[i] = NULL;
-	}
-	for (i = 0; i < FSV_NUM_BARS; i++) {
-		vfree(fv->bar_mem[i]);
-		fv->bar_mem[i] = NULL;
-	}
+	fsv_vfio_state_free(fv->st);
+	fv->st = NULL;
 	fsv_vf_vfio_closed(fv->vf);
 out:
 	mutex_unlock(&fv->lock);
@@ -263,7 +271,7 @@ static unsigned int fsv_vfio_irq_count(unsigned int index)
 static int fsv_vfio_set_trigger(struct fsv_vfio *fv, struct vfio_irq_set *hdr,
 				const u8 *data)
 {
-	struct eventfd_ctx **trigger = &fv->trigger[hdr->index];
+	struct eventfd_ctx **trigger = &fv->st->trigger[hdr->index];
 	struct eventfd_ctx *ctx = NULL;
 	int ret = 0;
 
@@ -316,11 +324,11 @@ out:
 void fsv_vfio_request(struct fsv_vfio *fv, unsigned int count)
 {
 	mutex_lock(&fv->lock);
-	if (fv->trigger[VFIO_PCI_REQ_IRQ_INDEX]) {
+	if (fv->st && fv->st->trigger[VFIO_PCI_REQ_IRQ_INDEX]) {
 		if (!(count % 10))
 			pci_notice_ratelimited(fv->pdev, "VFIO: asking user space to release the device (#%u)\n",
 					       count);
-		fsv_eventfd_signal(fv->trigger[VFIO_PCI_REQ_IRQ_INDEX]);
+		fsv_eventfd_signal(fv->st->trigger[VFIO_PCI_REQ_IRQ_INDEX]);
 	} else if (!count) {
 		pci_notice(fv->pdev, "VFIO: no request notifier: waiting for user space to close the device\n");
 	}
@@ -433,8 +441,8 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 	struct pci_dev *pdev = fv->pdev;
 	int i, ret;
 
-	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + sizeof(fv->vbar)) {
-		u8 *v = fv->vbar + (pos - PCI_BASE_ADDRESS_0);
+	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + sizeof(fv->st->vbar)) {
+		u8 *v = fv->st->vbar + (pos - PCI_BASE_ADDRESS_0);
 		const u8 *wmask = fv->vf->masks->w + pos;
 
 		mutex_lock(&fv->lock);
@@ -523,7 +531,7 @@ static ssize_t fsv_vfio_bar_rw(struct fsv_vfio *fv, unsigned int index,
 {
 	u64 size = pci_resource_len(fv->pdev, index);
 	u64 backed = fsv_vfio_backed(fv, index);
-	u8 *mem = fv->bar_mem[index / 2];
+	u8 *mem = fv->st->bar_mem[index / 2];
 	size_t n = 0;
 
 	if (!fsv_vfio_is_bar(fv, index) || pos >= size)
@@ -583,7 +591,7 @@ int fsv_vfio_mmap(struct fsv_vfio *fv, struct vm_area_struct *vma)
 	if (start >= fsv_vfio_backed(fv, index) ||
 	    len > fsv_vfio_backed(fv, index) - start)
 		return -EINVAL;
-	return remap_vmalloc_range(vma, fv->bar_mem[index / 2],
+	return remap_vmalloc_range(vma, fv->st->bar_mem[index / 2],
 				   start >> PAGE_SHIFT);
 }
 
