@@ -483,7 +483,8 @@ domains_series() { # TAG [PARAM=V...]: domains.TAG.n1024.* (full: domains.n1024.
 }
 # Where a 1,024-VF load's extra time per VF goes: the same load-time
 # creation traced (the breakdown's filter) with 256 VFs in one domain and
-# with 1,024 in four; the report divides per-VF function times.
+# with 1,024 in four; the report lists the functions whose time per VF grew
+# most (difference and ratio).
 domains_trace() {
 	[ -n "$TRACE_OK" ] || return 0
 	for _n in 256 1024; do
