@@ -156,7 +156,7 @@ int run(const Options& opt) {
     vo.expectation = {fsv::Expectation::Kind::min, static_cast<unsigned>(opt.expect_min)};
   }
 
-  // Device source: a directory tree, or the live system through libudev.
+  // Device source: a directory tree, or the live system (libudev watches it).
   const std::string sysfs_root = opt.sysfs_root.empty() ? "/sys" : opt.sysfs_root;
   const std::string dev_root = opt.dev_root.empty() ? "/dev" : opt.dev_root;
   std::unique_ptr<fsv::DeviceSource> source;
@@ -166,11 +166,11 @@ int run(const Options& opt) {
     if (::access("/sys/bus/pci/devices", R_OK | X_OK) != 0) {
       return fail_env("no sysfs: /sys/bus/pci/devices is not readable (is sysfs mounted?)");
     }
-    auto udev = fsv::make_udev_source();
-    if (!udev) {
-      return fail_env(udev.error().message);
+    auto live = fsv::make_live_source();
+    if (!live) {
+      return fail_env(live.error().message);
     }
-    source = std::move(udev).value();
+    source = std::move(live).value();
   }
   if (!opt.sysfs_root.empty() &&
       ::access((sysfs_root + "/bus/pci/devices").c_str(), R_OK | X_OK) != 0) {
@@ -264,7 +264,7 @@ int cli_main(int argc, char** argv) {
   app.add_option("--sysfs-root", opt.sysfs_root,
                  "Read the sysfs tree under DIR (DIR/bus/pci/devices,\n"
                  "DIR/kernel/iommu_groups) instead of the live\n"
-                 "system through libudev")
+                 "system's /sys")
       ->type_name("DIR")
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
   app.add_option("--dev-root", opt.dev_root, "Look for VFIO nodes in DIR/vfio (default /dev)")

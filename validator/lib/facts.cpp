@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <system_error>
 
@@ -20,18 +21,24 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   if (fd < 0) {
     return std::nullopt;
   }
+  // A sysfs attribute comes whole in one read() of a page or more, and a
+  // regular file's read() is short only at its end: a short read ends the
+  // file without the extra read() that would return 0.
   std::string out;
-  std::array<char, 4096> buf{};
+  std::array<char, 8192> buf{};
   for (;;) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
       ::close(fd);
       return std::nullopt;
     }
-    if (n == 0) {
+    out.append(buf.data(), static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < buf.size()) {
       break;
     }
-    out.append(buf.data(), static_cast<size_t>(n));
   }
   ::close(fd);
   return out;
@@ -172,11 +179,9 @@ DeviceFacts FactReader::read(const DeviceRef& ref, std::optional<std::string> pc
   f.vfio_container_node_exists = exists_any_type(dev_root_ / "vfio" / "vfio");
   if (f.iommu_group) {
     f.vfio_group_node_exists = exists_any_type(dev_root_ / "vfio" / *f.iommu_group);
-    const fs::path members = sysfs_root_ / "kernel" / "iommu_groups" / *f.iommu_group / "devices";
-    std::error_code ec;
-    if (fs::is_directory(members, ec)) {
-      f.iommu_group_members = sorted_entries(members);
-    }
+    // Empty when the group has no devices/ directory.
+    f.iommu_group_members =
+        sorted_entries(sysfs_root_ / "kernel" / "iommu_groups" / *f.iommu_group / "devices");
   }
   return f;
 }

@@ -130,9 +130,14 @@ cfs_series() {
 }
 if cfs_series; then ok "configfs create/remove $SIZES"; else not_ok "configfs create/remove $SIZES" "$ERR"; fsv_unload; fi
 
-# Memory: /proc/meminfo (KiB) before and after creating N functions, R
-# samples; the first sample also diffs /proc/slabinfo (bytes of active
-# objects per cache).
+TR=/sys/kernel/tracing
+[ -e $TR/current_tracer ] || mount -t tracefs nodev $TR 2>/dev/null
+[ -e $TR/current_tracer ] || TR=/sys/kernel/debug/tracing
+# Memory: R samples of creating N functions, each diffing /proc/slabinfo
+# (bytes of active objects per cache: the figure) and /proc/meminfo (KiB).
+# The meminfo deltas count pages, and only the first sample's are kept: a
+# later sample fills the partly used slabs the previous remove left, which
+# no shrink frees, and shows fewer new pages than the objects it made.
 MEMKEYS="MemFree Slab SUnreclaim SReclaimable VmallocUsed Percpu KernelStack PageTables"
 # SLUB keeps freed objects in per-CPU slabs, which /proc/slabinfo counts as
 # active, and empty slabs on its partial lists: shrinking every cache first
@@ -152,26 +157,28 @@ slabinfo() {
 	shrink_slabs
 	awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo 2>/dev/null
 }
-# mem_delta TAG N BEFORE AFTER: bench lines TAG.KEY_kib, one per key, the
-# medians of the samples in files BEFORE.i and AFTER.i.
+# mem_report TAG N: bench lines TAG.nN.KEY_kib, the first sample's
+# /proc/meminfo deltas (files /tmp/m0.0 and /tmp/m1.0).
 mem_report() {
-	_tag=$1 _n=$2
 	for _k in $MEMKEYS; do
-		_j=0
-		: >/tmp/bm
-		while [ $_j -lt "$R" ]; do
-			awk -v k="$_k" 'FNR == NR { if ($1 == k) a = $2; next } $1 == k { print $2 - a }' \
-				"/tmp/m0.$_j" "/tmp/m1.$_j" >>/tmp/bm
-			_j=$((_j + 1))
-		done
-		bench "$_tag.n$_n.${_k}_kib" "$(med </tmp/bm)"
+		bench "$1.n$2.${_k}_kib" "$(awk -v k="$_k" 'FNR == NR { if ($1 == k) a = $2; next } $1 == k { print $2 - a }' /tmp/m0.0 /tmp/m1.0)"
 	done
 }
-slab_report() { # TAG N: the 8 caches that grew most, bytes per function
-	awk -v n="$2" 'FNR == NR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) print d, $1 }' \
-		/tmp/s0 /tmp/s1 | sort -rn | head -n 8 |
+# slab_report TAG N: the 8 caches that grew most in the first sample, and the
+# median over the samples of every cache's growth, bytes per function.
+slab_sum() { awk 'FNR == NR { a[$1] = $2; next } { t += $2 - a[$1] } END { printf "%d\n", t }' "$1" "$2"; }
+slab_report() {
+	awk 'FNR == NR { a[$1] = $2; next } { d = $2 - a[$1]; if (d > 0) print d, $1 }' \
+		/tmp/s0.0 /tmp/s1.0 | sort -rn | head -n 8 |
 		while read -r _d _c; do bench "$1.slab.$_c.bytes_per_fn" "$((_d / $2))"; done
-	bench "$1.slab.all.bytes_per_fn" "$(awk -v n="$2" 'FNR == NR { a[$1] = $2; next } { t += $2 - a[$1] } END { printf "%d", t / n }' /tmp/s0 /tmp/s1)"
+	_j=0
+	: >/tmp/bm
+	while [ $_j -lt "$R" ]; do
+		slab_sum "/tmp/s0.$_j" "/tmp/s1.$_j" >>/tmp/bm
+		_j=$((_j + 1))
+	done
+	bench "$1.slab.samples" "\"$(xargs </tmp/bm)\""
+	bench "$1.slab.all.bytes_per_fn" "$(($(med </tmp/bm) / $2))"
 }
 mem_fake() { # TAG [PARAM=V...]: 256 configfs functions on a load with the parameters
 	_mt=$1
@@ -180,10 +187,10 @@ mem_fake() { # TAG [PARAM=V...]: 256 configfs functions on a load with the param
 	_j=0
 	while [ $_j -lt "$R" ]; do
 		meminfo >"/tmp/m0.$_j"
-		[ $_j != 0 ] || slabinfo >/tmp/s0
+		slabinfo >"/tmp/s0.$_j"
 		$B cfs-create "$FSV_CFS" b 256 >/dev/null 2>/tmp/berr || { ERR="configfs create 256: $(cat /tmp/berr)"; return 1; }
 		meminfo >"/tmp/m1.$_j"
-		[ $_j != 0 ] || slabinfo >/tmp/s1
+		slabinfo >"/tmp/s1.$_j"
 		$B cfs-remove "$FSV_CFS" b 256 >/dev/null 2>/tmp/berr || { ERR="configfs remove 256: $(cat /tmp/berr)"; return 1; }
 		_j=$((_j + 1))
 	done
@@ -191,9 +198,62 @@ mem_fake() { # TAG [PARAM=V...]: 256 configfs functions on a load with the param
 	bench "$_mt.n256.before" "\"$(xargs </tmp/m0.0)\""
 	bench "$_mt.n256.after" "\"$(xargs </tmp/m1.0)\""
 	mem_report "$_mt" 256
-	[ ! -s /tmp/s0 ] || slab_report "$_mt" 256
+	[ ! -s /tmp/s0.0 ] || slab_report "$_mt" 256
+	[ "$_mt" != mem.fake ] || alloc_report "$_mt" || return 1
 	bench "$_mt.after_remove.SUnreclaim_kib" "$(awk 'FNR == NR { if ($1 == "SUnreclaim") a = $2; next } $1 == "SUnreclaim" { print $2 - a }' /tmp/m0.0 /tmp/m2)"
 	rmmod fake_sriov_vgpu
+}
+# alloc_live FILE N: the slab allocations (kmem events) of a configfs
+# create of N functions still live when it returns: "BYTES COUNT SITE" a
+# call site (the caller of kmalloc or kmem_cache_alloc).
+KMEM_EVENTS="kmalloc kmalloc_node kmem_cache_alloc kmem_cache_alloc_node kfree kmem_cache_free"
+alloc_live() {
+	for _e in $KMEM_EVENTS; do
+		[ ! -e "$TR/events/kmem/$_e/enable" ] || echo 1 >"$TR/events/kmem/$_e/enable"
+	done
+	echo 8192 >$TR/buffer_size_kb
+	: >$TR/trace
+	echo 1 >$TR/tracing_on
+	_rc=0
+	$B cfs-create "$FSV_CFS" "a$2x" "$2" >/dev/null 2>/tmp/berr || _rc=$?
+	echo 0 >$TR/tracing_on
+	echo 0 >$TR/events/kmem/enable
+	[ $_rc = 0 ] || { ERR="configfs create $2 traced: $(cat /tmp/berr)"; return 1; }
+	grep -q 'entries-in-buffer/entries-written: \([0-9]*\)/\1 ' $TR/trace || { ERR="kmem trace buffer overrun"; return 1; }
+	awk '/ (kmalloc|kmalloc_node|kmem_cache_alloc|kmem_cache_alloc_node): / {
+			site = ""; ptr = ""; ba = 0
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^call_site=/) { site = substr($i, 11); sub(/\+.*/, "", site) }
+				else if ($i ~ /^ptr=/) ptr = substr($i, 5)
+				else if ($i ~ /^bytes_alloc=/) ba = substr($i, 13) + 0
+			}
+			live[ptr] = site; sz[ptr] = ba; next
+		}
+		/ (kfree|kmem_cache_free): / {
+			for (i = 1; i <= NF; i++) if ($i ~ /^ptr=/) delete live[substr($i, 5)]
+		}
+		END { for (p in live) { b[live[p]] += sz[p]; n[live[p]]++ } for (k in b) print b[k], n[k], k }' \
+		$TR/trace >"$1"
+	echo 1408 >$TR/buffer_size_kb
+	: >$TR/trace
+}
+# alloc_report TAG: what one function allocates and keeps, by call site: the
+# live allocations of a create of 9 less those of a create of 1 (the
+# writer's own, its process, its lookups, are in both), over 8.
+alloc_report() {
+	[ -e "$TR/events/kmem/kmalloc/enable" ] || { bskip "$1.allocs" "no kmem trace events in $TR"; return 0; }
+	alloc_live /tmp/al1 1 || return 1
+	alloc_live /tmp/al9 9 || return 1
+	for _k in 1 9; do
+		$B cfs-remove "$FSV_CFS" "a${_k}x" "$_k" >/dev/null || { ERR="configfs remove of the $_k traced functions"; return 1; }
+	done
+	awk 'FNR == NR { b[$3] -= $1; n[$3] -= $2; next } { b[$3] += $1; n[$3] += $2 }
+		END { for (k in b) if (b[k] > 0) { printf "%d %.2f %s\n", b[k] / 8, n[k] / 8, k; t += b[k] } printf "%d 0 all\n", t / 8 }' \
+		/tmp/al1 /tmp/al9 | sort -rn | head -n 17 |
+		while read -r _b _n _s; do
+			bench "$1.allocs.$_s.bytes_per_fn" "$_b"
+			[ "$_s" = all ] || bench "$1.allocs.$_s.count_per_fn" "$_n"
+		done
 }
 # 5: everything; and with vfio=off, which leaves VFIO's share out
 if mem_fake mem.fake; then ok "kernel memory of 256 functions"; else not_ok "kernel memory of 256 functions" "$ERR"; fsv_unload; fi
@@ -234,9 +294,6 @@ fi
 # 8: where the time goes: function_graph with a filter of the functions of
 # interest (each a leaf unless its caller is traced too; funcgraph-tail
 # names the closing braces). Debian's kernels have no FUNCTION_PROFILER.
-TR=/sys/kernel/tracing
-[ -e $TR/current_tracer ] || mount -t tracefs nodev $TR 2>/dev/null
-[ -e $TR/current_tracer ] || TR=/sys/kernel/debug/tracing
 FUNCS="fsv_vf_create fsv_vf_destroy fsv_bus_notify fsv_probe fsv_remove
 fsv_vfio_register fsv_vfio_unregister fsv_vf_group_attach fsv_vf_group_detach
 fsv_cfg_read fsv_cfg_write fsv_bus_first_free_devfn fsv_vf_cfg_read
@@ -383,15 +440,15 @@ nvme_series() {
 	_j=0
 	while [ $_j -lt "$R" ]; do
 		meminfo >"/tmp/m0.$_j"
-		[ $_j != 0 ] || slabinfo >/tmp/s0
+		slabinfo >"/tmp/s0.$_j"
 		echo "$NT" >"$PF/sriov_numvfs"
 		meminfo >"/tmp/m1.$_j"
-		[ $_j != 0 ] || slabinfo >/tmp/s1
+		slabinfo >"/tmp/s1.$_j"
 		echo 0 >"$PF/sriov_numvfs"
 		_j=$((_j + 1))
 	done
 	mem_report mem.nvme "$NT"
-	[ ! -s /tmp/s0 ] || slab_report mem.nvme "$NT"
+	[ ! -s /tmp/s0.0 ] || slab_report mem.nvme "$NT"
 	if grep -qw function_graph $TR/available_tracers 2>/dev/null; then
 		trace_on /tmp/traced && echo "$NT" >"$PF/sriov_numvfs"
 		trace_off trace.nvme_enable "$NT"

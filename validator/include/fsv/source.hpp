@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Device sources: where the list of PCI devices comes from (libudev on a live
-// system, a directory tree for tests and snapshots), and how to wait for it
-// to change.
+// Device sources: where the list of PCI devices comes from (the live
+// system's sysfs, a directory tree for tests and snapshots), and how to wait
+// for it to change (a libudev monitor, inotify).
 #pragma once
 
 #include <chrono>
@@ -36,7 +36,7 @@ class DeviceSource {
   virtual Result<std::vector<DeviceRef>> list() = 0;
   /// Starts watching for changes; call before the first list() to avoid races.
   virtual Result<std::unique_ptr<ChangeWatcher>> watch() = 0;
-  /// "libudev" or "directory", for reports.
+  /// "live" or "directory", for reports.
   [[nodiscard]] virtual std::string kind() const = 0;
 };
 
@@ -44,7 +44,8 @@ class DeviceSource {
 std::unique_ptr<DeviceSource> make_directory_source(std::filesystem::path sysfs_root,
                                                     std::filesystem::path dev_root);
 
-/// udev_enumerate on subsystem "pci"; watches with a udev monitor.
-Result<std::unique_ptr<DeviceSource>> make_udev_source();
+/// Lists /sys/bus/pci/devices/* like KubeVirt does, each entry at its
+/// /sys/devices path (as udev_enumerate names it); watches with a udev monitor.
+Result<std::unique_ptr<DeviceSource>> make_live_source();
 
 }  // namespace fsv
