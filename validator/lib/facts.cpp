@@ -144,13 +144,18 @@ DeviceFacts FactReader::read(const DeviceRef& ref, std::optional<std::string> pc
   f.syspath = ref.syspath;
   f.pci_id = std::move(pci_id);
   f.driver = io::link_basename(dev / "driver");
-  f.has_sriov_totalvfs = exists_any_type(dev / "sriov_totalvfs");
-  for (auto& name : sorted_entries(dev)) {
+  // One listing answers what exists in the device's directory.
+  const auto entries = sorted_entries(dev);
+  const auto listed = [&entries](const char* name) {
+    return std::binary_search(entries.begin(), entries.end(), std::string_view(name));
+  };
+  f.has_sriov_totalvfs = listed("sriov_totalvfs");
+  for (const auto& name : entries) {
     if (name.rfind("virtfn", 0) == 0) {
-      f.virtfns.push_back(std::move(name));
+      f.virtfns.push_back(name);
     }
   }
-  f.has_nvidia_dir = exists_any_type(dev / "nvidia");
+  f.has_nvidia_dir = listed("nvidia");
   if (auto t = io::read_file(dev / "nvidia" / "current_vgpu_type")) {
     f.current_vgpu_type = io::trim(*t);
   }
