@@ -85,8 +85,9 @@ class LiveSource final : public DeviceSource {
       // The kernel's entries are relative links into /sys/devices; anything
       // else is read where it is.
       std::string syspath =
-          n > 0 ? (base / std::string(buf.data(), static_cast<size_t>(n))).lexically_normal().string()
-                : (base / name).string();
+          n > 0
+              ? (base / std::string(buf.data(), static_cast<size_t>(n))).lexically_normal().string()
+              : (base / name).string();
       while (syspath.size() > 1 && syspath.back() == '/') {
         syspath.pop_back();
       }

@@ -122,8 +122,8 @@ TEST(LiveSource, ListsWhatUdevEnumerates) {
 
   std::unique_ptr<udev, decltype(&udev_unref)> ctx(udev_new(), udev_unref);
   ASSERT_NE(ctx, nullptr);
-  std::unique_ptr<udev_enumerate, decltype(&udev_enumerate_unref)> en(
-      udev_enumerate_new(ctx.get()), udev_enumerate_unref);
+  std::unique_ptr<udev_enumerate, decltype(&udev_enumerate_unref)> en(udev_enumerate_new(ctx.get()),
+                                                                      udev_enumerate_unref);
   ASSERT_NE(en, nullptr);
   ASSERT_GE(udev_enumerate_add_match_subsystem(en.get(), "pci"), 0);
   ASSERT_GE(udev_enumerate_scan_devices(en.get()), 0);
