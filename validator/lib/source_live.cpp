@@ -2,15 +2,13 @@
 // The live system: /sys/bus/pci/devices listed as KubeVirt walks it, each
 // entry's link resolved to its /sys/devices path (the syspath udev would
 // give), and a libudev monitor on subsystem "pci" for --wait.
-#include <dirent.h>
-#include <fcntl.h>
 #include <libudev.h>
 #include <poll.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <filesystem>
 #include <system_error>
 
 #include <sys/stat.h>
@@ -48,60 +46,40 @@ class UdevWatcher final : public ChangeWatcher {
   UdevPtr<udev_monitor> monitor_;
 };
 
-constexpr const char* kPciDevices = "/sys/bus/pci/devices";
-
 class LiveSource final : public DeviceSource {
  public:
-  explicit LiveSource(UdevPtr<udev> ctx) : udev_(std::move(ctx)) {}
+  explicit LiveSource(UdevPtr<udev> ctx)
+      : udev_(std::move(ctx)), dir_(make_directory_source("/sys", "/dev")) {}
 
-  // One getdents and one readlink a device. udev_enumerate lists the same
+  // The directory source's listing of /sys/bus/pci/devices, and one readlink
+  // a device for the /sys/devices path. udev_enumerate lists the same
   // directory but opens and stats every component of every path it
   // resolves: some 45 system calls a device, more than the facts cost.
   Result<std::vector<DeviceRef>> list() override {
-    const int fd = ::open(kPciDevices, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
-    if (dir == nullptr) {
-      const int err = errno;
-      if (fd >= 0) {
-        ::close(fd);
-      }
-      return Error{std::string("cannot read ") + kPciDevices + ": " +
-                   std::system_category().message(err)};
+    auto refs = dir_->list();
+    if (!refs) {
+      return refs;
     }
-    const std::filesystem::path base(kPciDevices);
-    std::vector<DeviceRef> out;
     std::array<char, 4096> buf{};
-    errno = 0;
-    while (const dirent* de = ::readdir(dir)) {
-      const std::string name = de->d_name;
-      if (name == "." || name == "..") {
-        continue;
-      }
-      const ssize_t n = ::readlinkat(fd, de->d_name, buf.data(), buf.size() - 1);
+    std::vector<DeviceRef> out;
+    out.reserve(refs->size());
+    for (auto& ref : *refs) {
+      const ssize_t n = ::readlink(ref.syspath.c_str(), buf.data(), buf.size() - 1);
       if (n < 0 && errno == ENOENT) {
-        errno = 0;
-        continue;  // removed since readdir
+        continue;  // removed since the listing
       }
       // The kernel's entries are relative links into /sys/devices; anything
       // else is read where it is.
-      std::string syspath =
-          n > 0
-              ? (base / std::string(buf.data(), static_cast<size_t>(n))).lexically_normal().string()
-              : (base / name).string();
-      while (syspath.size() > 1 && syspath.back() == '/') {
-        syspath.pop_back();
+      if (n > 0) {
+        const std::filesystem::path link(std::string(buf.data(), static_cast<size_t>(n)));
+        ref.syspath =
+            (std::filesystem::path(ref.syspath).parent_path() / link).lexically_normal().string();
+        while (ref.syspath.size() > 1 && ref.syspath.back() == '/') {
+          ref.syspath.pop_back();
+        }
       }
-      out.push_back({name, std::move(syspath)});
-      errno = 0;
+      out.push_back(std::move(ref));
     }
-    const int err = errno;
-    ::closedir(dir);
-    if (err != 0) {
-      return Error{std::string("cannot read ") + kPciDevices + ": " +
-                   std::system_category().message(err)};
-    }
-    std::sort(out.begin(), out.end(),
-              [](const DeviceRef& a, const DeviceRef& b) { return a.address < b.address; });
     return out;
   }
 
@@ -125,6 +103,7 @@ class LiveSource final : public DeviceSource {
 
  private:
   UdevPtr<udev> udev_;
+  std::unique_ptr<DeviceSource> dir_;
 };
 
 }  // namespace
