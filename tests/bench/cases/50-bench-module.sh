@@ -22,8 +22,9 @@ B=/usr/libexec/fsv/fsv-bench
 R=$(sed -n 's/.*fsv\.bench_repeat=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
 R=${R:-3}
 SIZES="1 16 256"
+CFGN=2000
 
-ktap_plan 12
+ktap_plan 13
 bench() { echo "# bench $1 $2"; }
 bskip() {
 	_k=$1
@@ -43,7 +44,7 @@ trap cleanup EXIT
 if [ ! -x "$B" ]; then
 	# Every step needs the clock.
 	i=0
-	while [ $i -lt 12 ]; do not_ok "step $i" "no $B (tests/vm/progs/fsv-bench.c did not build)"; i=$((i + 1)); done
+	while [ $i -lt 13 ]; do not_ok "step $i" "no $B (tests/vm/progs/fsv-bench.c did not build)"; i=$((i + 1)); done
 	ktap_finish
 fi
 
@@ -98,6 +99,15 @@ load_series() {
 # breakdown (8) splits the bind out instead.
 if load_series load.full; then ok "load/rmmod num_vfs=0 $SIZES"; else not_ok "load/rmmod num_vfs=0 $SIZES" "$ERR"; fi
 if load_series load.novfio vfio=off; then ok "load/rmmod vfio=off"; else not_ok "load/rmmod vfio=off" "$ERR"; fi
+# The T4's class is VGA (0x030000), so each of its functions also joins
+# the VGA arbiter (vgaarb: a device entry, a walk of the others for bridge
+# sharing, boot_vga); the A10's is 3D controller (0x030200) with the same
+# BARs and everything else: the difference is the arbiter's share.
+if time_load load.a10 1 profile=a10 && time_load load.a10 256 profile=a10; then
+	ok "load/rmmod profile=a10 (no VGA arbiter)"
+else
+	not_ok "load/rmmod profile=a10 (no VGA arbiter)" "$ERR"
+fi
 
 # 4: configfs: mkdir + enable N items, then disable + rmdir, on a module
 # loaded with no VFs.
@@ -420,6 +430,7 @@ sriov_cycles() {
 # 9: the baseline: the kernel's SR-IOV code creates N VFs of a QEMU NVMe
 # PF (tests/bench/run: -device nvme,sriov_max_vfs=...) with
 # sriov_drivers_autoprobe=0: bare pci_devs (no driver, no IOMMU group).
+# Also the cost of one config read on a fake function and on an NVMe VF.
 nvme_pf() {
 	for _d in "$SYSPCI"/*; do
 		[ -e "$_d/sriov_totalvfs" ] && [ "$(cat "$_d/vendor")" = 0x1b36 ] && { echo "$_d"; return 0; }
@@ -437,6 +448,27 @@ nvme_series() {
 	for _n in 1 16 "$NT"; do
 		sriov_cycles "$PF" "$_n" nvme || return 1
 	done
+	# A config space read through this bus's accessor (guest code) and
+	# through QEMU's ECAM (the NVMe VF's, QEMU's own code): the same
+	# pread of a dword, CFGN of them, on a fake function and an NVMe VF.
+	fsv_load num_vfs=1 2>/tmp/berr || { ERR="modprobe num_vfs=1: $(cat /tmp/berr)"; return 1; }
+	echo 1 >"$PF/sriov_numvfs"
+	_v=$(readlink "$PF/virtfn0") || { ERR="no virtfn0 after sriov_numvfs=1"; return 1; }
+	_f=$(fsv_vfs | head -n1)
+	: >/tmp/cf
+	: >/tmp/cn
+	_j=0
+	while [ $_j -le "$R" ]; do # the first of each: warm-up, dropped
+		$B cfgread "$SYSPCI/$_f/config" "$CFGN" >>/tmp/cf 2>/tmp/berr ||
+			{ ERR="cfgread $_f: $(cat /tmp/berr)"; return 1; }
+		$B cfgread "$SYSPCI/${_v##*/}/config" "$CFGN" >>/tmp/cn 2>/tmp/berr ||
+			{ ERR="cfgread ${_v##*/}: $(cat /tmp/berr)"; return 1; }
+		_j=$((_j + 1))
+	done
+	bench cfgread.fake_ns "$(sed 1d /tmp/cf | med)"
+	bench cfgread.nvme_ns "$(sed 1d /tmp/cn | med)"
+	echo 0 >"$PF/sriov_numvfs"
+	fsv_unload
 	_j=0
 	while [ $_j -lt "$R" ]; do
 		meminfo >"/tmp/m0.$_j"

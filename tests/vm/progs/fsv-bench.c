@@ -15,6 +15,9 @@
  *                                         each one's enable: prints the total
  *                                         and the enable writes' part
  *        fsv-bench cfs-remove DIR PFX N   write 0 to each enable, rmdir
+ *        fsv-bench cfgread FILE N         N pread(2)s of one dword of a config
+ *                                         file, offsets 0, 4, ... 252 in
+ *                                         turn: prints the time per read
  *        fsv-bench ready START DOM N SECS wait until N functions of PCI
  *                                         domain DOM (e.g. 0001) each have a
  *                                         driver, an IOMMU group and
@@ -109,6 +112,41 @@ static int cfs(const char *dir, const char *pfx, int n, int create)
 	return 0;
 }
 
+/*
+ * Config space reads alone: each pread of an aligned dword is one
+ * pci_user_read_config_dword(), so the bus's accessor is the difference
+ * between two functions' figures.
+ */
+static int cfgread(const char *file, long n)
+{
+	unsigned char b[4];
+	long long t0;
+	long i;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0) {
+		fprintf(stderr, "fsv-bench: open %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if (n <= 0) {
+		fprintf(stderr, "fsv-bench: cfgread: N must be a positive count, not %ld\n", n);
+		close(fd);
+		return 2;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		if (pread(fd, b, 4, (i % 64) * 4) != 4) {
+			fprintf(stderr, "fsv-bench: pread(4 at 0x%02lx) of %s: %s\n",
+				(i % 64) * 4, file, strerror(errno));
+			close(fd);
+			return 1;
+		}
+	}
+	printf("%lld\n", (now_ns() - t0) / n);
+	close(fd);
+	return 0;
+}
+
 /* Functions of the domain with a driver, a group and its VFIO node. */
 static int count_ready(const char *dom)
 {
@@ -168,7 +206,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: fsv-bench now | run CMD... | write FILE VALUE |\n"
 			"       cfs-create DIR PFX N | cfs-remove DIR PFX N |\n"
-			"       ready START DOM N SECS\n");
+			"       cfgread FILE N | ready START DOM N SECS\n");
 	return 2;
 }
 
@@ -195,6 +233,8 @@ int main(int argc, char **argv)
 		return cfs(argv[2], argv[3], atoi(argv[4]), 1);
 	if (!strcmp(argv[1], "cfs-remove") && argc == 5)
 		return cfs(argv[2], argv[3], atoi(argv[4]), 0);
+	if (!strcmp(argv[1], "cfgread") && argc == 4)
+		return cfgread(argv[2], atol(argv[3]));
 	if (!strcmp(argv[1], "ready") && argc == 6)
 		return ready(atoll(argv[2]), argv[3], atoi(argv[4]), atoi(argv[5]));
 	return usage();
