@@ -92,15 +92,32 @@ loaded() { [ -d "$SYSMOD" ]; }
 
 param() { cat "$SYSMOD/parameters/$1" 2>/dev/null || true; }
 
-# DOM: the PCI domain of the module's bus, as four hex digits (set_dom sets
-# it once the module is loaded; every fork saved counts on slow kernels).
+# DOM: the PCI domain of the module's (first) bus, as four hex digits; DOMS:
+# every domain of the load (num_domains= of them from domain= up). set_dom
+# sets both once the module is loaded; every fork saved counts on slow
+# kernels.
 DOM=0001
+DOMS=0001
 set_dom() {
 	_d=$(param domain)
 	case $_d in '' | *[!0-9]*) _d=1 ;; esac
+	_n=$(param num_domains)
+	case $_n in '' | *[!0-9]*) _n=1 ;; esac
 	DOM=$(printf '%04x' "$_d")
+	DOMS=$DOM
+	_i=1
+	while [ "$_i" -lt "$_n" ]; do
+		DOMS="$DOMS $(printf '%04x' $((_d + _i)))"
+		_i=$((_i + 1))
+	done
 }
-domain_hex() { echo "$DOM"; }
+# "domain 0001", or "domains 0001-0004" for a load of several.
+domain_label() {
+	case $DOMS in
+	*" "*) echo "domains $DOM-${DOMS##* }" ;;
+	*) echo "domain $DOM" ;;
+	esac
+}
 
 # addr SLOT FUNC: DDDD:00:SS.F of the loaded module's bus.
 addr() { printf '%s:00:%02x.%x' "$DOM" "$1" "$2"; }
@@ -149,11 +166,14 @@ kmsg_tail() {
 }
 
 # Prints "ADDRESS ORIGIN ITEM" for every enabled VF, sorted by address.
-# Without configfs (not mounted, not root) the domain's devices, origin "?".
+# Without configfs (not mounted, not root) the devices of every domain of
+# the load, origin "?".
 vf_records() {
 	if [ ! -d "$CFS" ]; then
-		for _i in "$PCIDEVS/$(domain_hex)":*; do
-			[ -e "$_i" ] && echo "${_i##*/} ? -"
+		for _dd in $DOMS; do
+			for _i in "$PCIDEVS/$_dd":*; do
+				[ -e "$_i" ] && echo "${_i##*/} ? -"
+			done
 		done
 		return 0
 	fi
@@ -339,7 +359,7 @@ cmd_status() {
 	recs=$(vf_records)
 	n=0
 	[ -z "$recs" ] || n=$(echo "$recs" | wc -l)
-	echo "VFs:        $n (domain $(domain_hex))"
+	echo "VFs:        $n ($(domain_label))"
 	if [ "$n" -gt 0 ]; then
 		printf '  %-14s %-10s %-10s %-12s %s\n' ADDRESS DRIVER VGPU_TYPE IOMMU_GROUP ORIGIN
 		echo "$recs" | while read -r a o it; do

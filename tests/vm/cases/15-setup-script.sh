@@ -4,7 +4,7 @@
 # scripts/setup-fake-sriov.sh (installed as /usr/sbin/setup-fake-sriov.sh):
 # the seed's own steps (setup, Verify PCI Devices, Manual VF Management, the
 # test table) and the commands added since (list, status contents, setup on a
-# loaded module, cleanup of VFs made every way).
+# loaded module, cleanup of VFs made every way, a load of several domains).
 # budget: 150
 # shellcheck source=tests/vm/guest/lib.sh
 . /tests/lib.sh
@@ -17,7 +17,7 @@ CFS=/sys/kernel/config/fake-sriov-vgpu
 trap 'rm -f /etc/modprobe.d/fsv-15.conf; "$S" cleanup >/dev/null 2>&1 || true' EXIT
 "$S" cleanup >/dev/null 2>&1 || true
 
-ktap_plan 61
+ktap_plan 64
 
 # run CMD...: runs the script; OUT is its output (stdout and stderr), RC its status.
 run() {
@@ -199,5 +199,24 @@ export FAKE_SRIOV_MODULE=/nonexistent.ko
 "$S" cleanup >/dev/null 2>&1
 expect "FAKE_SRIOV_MODULE missing: exit 1" 1 "no such file" setup
 unset FAKE_SRIOV_MODULE
+
+# ---- a load of several PCI domains: list and status show every one --------------
+"$S" cleanup >/dev/null 2>&1
+if modprobe fake_sriov_vgpu num_domains=2 num_vfs=1; then
+	assert_eq "list: the VFs of both domains (num_domains=2)" \
+		"0001:00:00.0 0002:00:00.0" "$("$S" list | cut -d' ' -f1 | xargs)"
+	run status
+	assert_eq "status: both domains counted and named" 1 "$(echo "$OUT" | grep -c '^VFs: *2 (domains 0001-0002)$')"
+	# Not root and no configfs mounted: the domains' devices themselves.
+	grep -q '^nobody:' /etc/passwd || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+	out=$(unshare -m sh -c "umount /sys/kernel/config && su -s /bin/sh -c '$S list' nobody" 2>&1)
+	assert_eq "list without configfs, not root: both domains' devices" \
+		"0001:00:00.0 0002:00:00.0" "$(echo "$out" | cut -d' ' -f1 | xargs)"
+	"$S" cleanup >/dev/null 2>&1
+else
+	not_ok "list: the VFs of both domains (num_domains=2)" "modprobe num_domains=2 num_vfs=1 failed"
+	not_ok "status: both domains counted and named" "no module"
+	not_ok "list without configfs, not root: both domains' devices" "no module"
+fi
 
 ktap_finish
