@@ -415,7 +415,7 @@ trace_fake() {
 	bench trace.remove.traced_total_ns "${_c% *}"
 	bench trace.functions "\"$(xargs </tmp/traced)\""
 	# Flatness: the per-VF functions alone, at 16 and at 256 functions
-	# (trace.top_create is the 256 run); R runs each, medians.
+	# (trace.top_create is the 256 run); R runs each (trace_med).
 	for _n in 16 256; do
 		_t=trace.top_create
 		[ "$_n" = 256 ] || _t=trace.flat16_create
@@ -497,24 +497,14 @@ nvme_pf() {
 	done
 	return 1
 }
-nvme_series() {
-	modprobe nvme 2>/tmp/berr || { ERR="modprobe nvme: $(cat /tmp/berr)"; return 1; }
-	PF=$(nvme_pf) || { ERR="no NVMe PF with sriov_totalvfs"; return 1; }
-	wait_for_path "$PF/driver" 30 || { ERR="nvme did not bind $PF"; return 1; }
-	echo 0 >"$PF/sriov_drivers_autoprobe"
-	NT=$(cat "$PF/sriov_totalvfs")
-	bench nvme.pf "${PF##*/}"
-	bench nvme.totalvfs "$NT"
-	for _n in 1 16 "$NT"; do
-		sriov_cycles "$PF" "$_n" nvme || return 1
-	done
-	# A config space read through this bus's accessor (guest code) and
-	# through QEMU's ECAM (the NVMe VF's, QEMU's own code): the same
-	# pread of a dword, CFGN of them, on a fake function and an NVMe VF.
-	fsv_load num_vfs=1 2>/tmp/berr || { ERR="modprobe num_vfs=1: $(cat /tmp/berr)"; return 1; }
-	echo 1 >"$PF/sriov_numvfs"
+# cfg_cost: a config space read through this bus's accessor (guest code)
+# and through QEMU's ECAM (the NVMe VF's, QEMU's own code): the same pread
+# of a dword, CFGN of them, on the first fake function and on PF's virtfn0;
+# R runs after a warm-up one.
+cfg_cost() {
 	_v=$(readlink "$PF/virtfn0") || { ERR="no virtfn0 after sriov_numvfs=1"; return 1; }
 	_f=$(fsv_vfs | head -n1)
+	[ -n "$_f" ] || { ERR="num_vfs=1 made no function"; return 1; }
 	: >/tmp/cf
 	: >/tmp/cn
 	_j=0
@@ -527,8 +517,25 @@ nvme_series() {
 	done
 	bench cfgread.fake_ns "$(sed 1d /tmp/cf | med)"
 	bench cfgread.nvme_ns "$(sed 1d /tmp/cn | med)"
+}
+nvme_series() {
+	modprobe nvme 2>/tmp/berr || { ERR="modprobe nvme: $(cat /tmp/berr)"; return 1; }
+	PF=$(nvme_pf) || { ERR="no NVMe PF with sriov_totalvfs"; return 1; }
+	wait_for_path "$PF/driver" 30 || { ERR="nvme did not bind $PF"; return 1; }
+	echo 0 >"$PF/sriov_drivers_autoprobe"
+	NT=$(cat "$PF/sriov_totalvfs")
+	bench nvme.pf "${PF##*/}"
+	bench nvme.totalvfs "$NT"
+	for _n in 1 16 "$NT"; do
+		sriov_cycles "$PF" "$_n" nvme || return 1
+	done
+	fsv_load num_vfs=1 2>/tmp/berr || { ERR="modprobe num_vfs=1: $(cat /tmp/berr)"; return 1; }
+	echo 1 >"$PF/sriov_numvfs"
+	cfg_cost
+	_rc=$?
 	echo 0 >"$PF/sriov_numvfs"
 	fsv_unload
+	[ "$_rc" = 0 ] || return 1
 	_j=0
 	while [ $_j -lt "$R" ]; do
 		meminfo >"/tmp/m0.$_j"

@@ -135,9 +135,12 @@ static int cfgread(const char *file, long n)
 	}
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		if (pread(fd, b, 4, (i % 64) * 4) != 4) {
+		ssize_t k = pread(fd, b, 4, (i % 64) * 4);
+
+		if (k != 4) {
 			fprintf(stderr, "fsv-bench: pread(4 at 0x%02lx) of %s: %s\n",
-				(i % 64) * 4, file, strerror(errno));
+				(i % 64) * 4, file,
+				k < 0 ? strerror(errno) : "short read");
 			close(fd);
 			return 1;
 		}
