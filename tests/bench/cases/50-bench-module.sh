@@ -391,12 +391,14 @@ trace_med() {
 	}' "$1" | while read -r _a _b _c; do
 		if [ "$_a" = "#V" ]; then
 			case $_b in
-			*.us_per_fn) bench "$_b" "$(echo "$_c" | tr ' ' '\n' | med)" ;;
-			*) bench "$_b" "$(echo "$_c" | awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i + 0 < m + 0) m = $i; print m }')" ;;
-			esac
-			case $_b in
-			*.us_per_fn) bench "${_b%.us_per_fn}.runs" "\"$_c\"" ;;
-			*) bench "${_b%.us_median_call}.call_runs" "\"$_c\"" ;;
+			*.us_per_fn)
+				bench "$_b" "$(echo "$_c" | tr ' ' '\n' | med)"
+				bench "${_b%.us_per_fn}.runs" "\"$_c\""
+				;;
+			*)
+				bench "$_b" "$(echo "$_c" | awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i + 0 < m + 0) m = $i; print m }')"
+				bench "${_b%.us_median_call}.call_runs" "\"$_c\""
+				;;
 			esac
 		else
 			echo "$_a $_b $_c"

@@ -122,16 +122,16 @@ static int cfgread(const char *file, long n)
 	unsigned char b[4];
 	long long t0;
 	long i;
-	int fd = open(file, O_RDONLY);
+	int fd;
 
+	if (n <= 0) {
+		fprintf(stderr, "fsv-bench: cfgread: N must be a positive count, not %ld\n", n);
+		return 2;
+	}
+	fd = open(file, O_RDONLY);
 	if (fd < 0) {
 		fprintf(stderr, "fsv-bench: open %s: %s\n", file, strerror(errno));
 		return 1;
-	}
-	if (n <= 0) {
-		fprintf(stderr, "fsv-bench: cfgread: N must be a positive count, not %ld\n", n);
-		close(fd);
-		return 2;
 	}
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
