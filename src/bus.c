@@ -19,15 +19,15 @@ static struct fsv_bus *to_fsv_bus(struct pci_bus *bus)
 	return container_of(bus->sysdata, struct fsv_bus, sysdata);
 }
 
-struct fsv_vf *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn)
+struct fsv_func *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn)
 {
-	struct fsv_vf *vf;
+	struct fsv_func *func;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	vf = fbus->vfs[devfn];
+	func = fbus->funcs[devfn];
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);
-	return vf;
+	return func;
 }
 
 static struct pci_ops fsv_pci_ops;
@@ -48,7 +48,7 @@ int fsv_bus_first_free_devfn(struct fsv_bus *fbus)
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
 	for (i = 0; i < FSV_MAX_FUNCS; i++) {
-		if (!fbus->vfs[FSV_SEED_DEVFN(i)] &&
+		if (!fbus->funcs[FSV_SEED_DEVFN(i)] &&
 		    !test_bit(FSV_SEED_DEVFN(i), fbus->reserved)) {
 			devfn = FSV_SEED_DEVFN(i);
 			break;
@@ -59,15 +59,15 @@ int fsv_bus_first_free_devfn(struct fsv_bus *fbus)
 }
 
 /* The function answering at devfn, if any; called under table_lock. */
-static struct fsv_vf *fsv_bus_present(struct fsv_bus *fbus,
+static struct fsv_func *fsv_bus_answering(struct fsv_bus *fbus,
 				      struct pci_bus *bus, unsigned int devfn)
 {
-	struct fsv_vf *vf;
+	struct fsv_func *func;
 
 	if (bus->number != 0 || devfn >= FSV_MAX_FUNCS)
 		return NULL;
-	vf = fbus->vfs[devfn];
-	return vf && fsv_vf_present(vf) ? vf : NULL;
+	func = fbus->funcs[devfn];
+	return func && fsv_func_present(func) ? func : NULL;
 }
 
 static bool fsv_cfg_access_ok(int where, int size)
@@ -81,7 +81,7 @@ static int fsv_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 			int size, u32 *val)
 {
 	struct fsv_bus *fbus = to_fsv_bus(bus);
-	struct fsv_vf *vf;
+	struct fsv_func *func;
 	unsigned long flags;
 	int ret = PCIBIOS_SUCCESSFUL;
 
@@ -91,9 +91,9 @@ static int fsv_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 	}
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	vf = fsv_bus_present(fbus, bus, devfn);
-	if (vf) {
-		fsv_vf_cfg_read(vf, where, size, val);
+	func = fsv_bus_answering(fbus, bus, devfn);
+	if (func) {
+		fsv_func_cfg_read(func, where, size, val);
 	} else {
 		*val = ~0U;
 		ret = PCIBIOS_DEVICE_NOT_FOUND;
@@ -106,7 +106,7 @@ static int fsv_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 val)
 {
 	struct fsv_bus *fbus = to_fsv_bus(bus);
-	struct fsv_vf *vf;
+	struct fsv_func *func;
 	unsigned long flags;
 	int ret = PCIBIOS_SUCCESSFUL;
 
@@ -114,9 +114,9 @@ static int fsv_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
-	vf = fsv_bus_present(fbus, bus, devfn);
-	if (vf)
-		fsv_vf_cfg_write(vf, where, size, val);
+	func = fsv_bus_answering(fbus, bus, devfn);
+	if (func)
+		fsv_func_cfg_write(func, where, size, val);
 	else
 		ret = PCIBIOS_DEVICE_NOT_FOUND;
 	raw_spin_unlock_irqrestore(&fbus->table_lock, flags);

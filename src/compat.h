@@ -144,6 +144,11 @@ static inline void fsv_vfio_device_released(struct vfio_device *vdev)
 	__fv ? __fv : (struct tag *)ERR_PTR(-ENOMEM);			\
 })
 
+/* Nothing to do: the driver frees the device in fsv_vfio_put_device(). */
+static inline void fsv_vfio_device_released(struct vfio_device *vdev)
+{
+}
+
 /* The vfio_device is the first member of the driver's structure. */
 static inline void fsv_vfio_put_device(struct vfio_device *vdev)
 {
@@ -161,8 +166,43 @@ static inline void fsv_vfio_put_device(struct vfio_device *vdev)
  */
 #ifdef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
 #define FSV_VFIO_OPEN_OPS(open, close) .open_device = open, .close_device = close,
+#define fsv_vfio_open_module_get()	true
+#define fsv_vfio_close_module_put()	do { } while (0)
 #else
 #define FSV_VFIO_OPEN_OPS(open, close) .open = open, .release = close,
+/* Called for every device fd: the module reference is the driver's. */
+#define fsv_vfio_open_module_get()	try_module_get(THIS_MODULE)
+#define fsv_vfio_close_module_put()	module_put(THIS_MODULE)
+#endif
+
+/* The core's .release, where it frees the device (FSV_VFIO_CORE_RELEASES). */
+#if FSV_VFIO_CORE_RELEASES
+#define FSV_VFIO_RELEASE_OP(fn)		.release = fn,
+#else
+#define FSV_VFIO_RELEASE_OP(fn)
+#endif
+
+/* Region capabilities through their own op (newer kernels), else in ioctl. */
+#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
+#define FSV_VFIO_REGION_INFO_CAPS_OP(fn) .get_region_info_caps = fn,
+#else
+#define FSV_VFIO_REGION_INFO_CAPS_OP(fn)
+#endif
+
+/* iommufd (6.2+): the emulated-IOMMU helpers every mdev-like driver uses. */
+#ifdef FSV_HAVE_VFIO_DETACH_IOAS
+#define FSV_VFIO_DETACH_IOAS_OP .detach_ioas = vfio_iommufd_emulated_detach_ioas,
+#else
+#define FSV_VFIO_DETACH_IOAS_OP
+#endif
+#ifdef FSV_HAVE_VFIO_IOMMUFD_OPS
+#define FSV_VFIO_IOMMUFD_OPS						\
+	.bind_iommufd = vfio_iommufd_emulated_bind,			\
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,			\
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,		\
+	FSV_VFIO_DETACH_IOAS_OP
+#else
+#define FSV_VFIO_IOMMUFD_OPS
 #endif
 #else
 #define FSV_VFIO_EMULATED_IOMMU 0
@@ -190,6 +230,19 @@ static inline int fsv_pci_set_driver_override(struct pci_dev *pdev,
 	kfree(pdev->driver_override);
 	pdev->driver_override = s;
 	return 0;
+#endif
+}
+
+/*
+ * The resource index of a PF's VF BAR (the header's BAR number bar), or -1
+ * on a kernel built without SR-IOV support.
+ */
+static inline int fsv_pci_iov_resource(int bar)
+{
+#ifdef CONFIG_PCI_IOV
+	return bar + PCI_IOV_RESOURCES;
+#else
+	return -1;
 #endif
 }
 

@@ -31,7 +31,7 @@ struct fsv_item {
 	int domain;			/* -1: first with a free address */
 	u32 vgpu_type;
 	const struct fsv_profile *profile;
-	struct fsv_vf *vf;		/* non-NULL while enabled */
+	struct fsv_func *func;		/* non-NULL while enabled */
 };
 
 /* Serialises every item operation: creating, removing, reconfiguring. */
@@ -64,11 +64,17 @@ static struct fsv_item *to_fsv_item(struct config_item *item)
  * Creates the function in the item's domain, or (domain -1) in the first
  * domain, in order, with a free address for its slot/function request;
  * called with fsv_cfs_lock held, which every configfs change takes, so a
- * free address found here stays free until fsv_vf_create() takes it.
+ * free address found here stays free until fsv_func_create() takes it.
  */
 static int fsv_item_enable(struct fsv_item *it)
 {
 	unsigned int k, first = 0, last = fsv_cfs_num_buses - 1;
+	struct fsv_func_spec spec = {
+		.kind = FSV_STANDALONE,
+		.profile = it->profile,
+		.vgpu_type = it->vgpu_type,
+		.numa_node = NUMA_NO_NODE,
+	};
 	struct fsv_bus *fbus = NULL;
 	int devfn = 0, ret = -ENOSPC;
 
@@ -98,8 +104,8 @@ static int fsv_item_enable(struct fsv_item *it)
 		} else {
 			devfn = PCI_DEVFN(it->slot, it->function);
 		}
-		ret = fsv_vf_create(fbus, devfn, it->profile, it->vgpu_type,
-				    &it->vf);
+		spec.devfn = devfn;
+		ret = fsv_func_create(fbus, &spec, &it->func);
 		if (ret != -EEXIST)
 			break;
 	}
@@ -127,196 +133,191 @@ static int fsv_item_enable(struct fsv_item *it)
 
 static void fsv_item_disable(struct fsv_item *it)
 {
-	if (!it->vf)
+	if (!it->func)
 		return;
-	fsv_vf_destroy(it->vf);
-	it->vf = NULL;
+	fsv_func_destroy(it->func);
+	it->func = NULL;
 }
 
-/* Parses an int in [min, max]; -EBUSY while the VF is enabled. */
+/* -EBUSY (logged) while the item's function exists: disable it first. */
+static int fsv_item_settable(struct fsv_item *it, const char *attr)
+{
+	if (!it->func)
+		return 0;
+	FSV_ITEM_ERR(it, "%s cannot change while enabled; write 0 to enable first\n",
+		     attr);
+	return -EBUSY;
+}
+
+/* Parses a decimal int in [min, max] into *out, while not enabled. */
 static int fsv_item_store_int(struct fsv_item *it, const char *attr,
 			      const char *page, int min, int max, int *out)
 {
-	int val;
+	int val, ret;
 
 	if (kstrtoint(page, 10, &val) || val < min || val > max) {
 		FSV_ITEM_ERR(it, "%s: '%.*s' is not allowed; write a decimal number %d..%d\n",
 			     attr, (int)strcspn(page, "\n"), page, min, max);
 		return -EINVAL;
 	}
-	if (it->vf) {
-		FSV_ITEM_ERR(it, "%s cannot change while enabled; write 0 to enable first\n",
-			     attr);
-		return -EBUSY;
-	}
-	*out = val;
-	return 0;
+	ret = fsv_item_settable(it, attr);
+	if (!ret)
+		*out = val;
+	return ret;
 }
 
-#define FSV_INT_ATTR(_name, _min, _max)					\
+/*
+ * Every attribute NAME is a pair of functions called with fsv_cfs_lock held,
+ * which serialises them with enable, rmdir and each other:
+ *   ssize_t fsv_item_NAME_get(struct fsv_item *it, char *page)
+ *   int fsv_item_NAME_set(struct fsv_item *it, const char *page)  0 or errno
+ */
+#define FSV_ITEM_SHOW(_name)						\
 static ssize_t fsv_item_##_name##_show(struct config_item *item,	\
 				       char *page)			\
 {									\
-	return sprintf(page, "%d\n", to_fsv_item(item)->_name);		\
-}									\
+	ssize_t ret;							\
+									\
+	mutex_lock(&fsv_cfs_lock);					\
+	ret = fsv_item_##_name##_get(to_fsv_item(item), page);		\
+	mutex_unlock(&fsv_cfs_lock);					\
+	return ret;							\
+}
+
+#define FSV_ITEM_ATTR(_name)						\
+FSV_ITEM_SHOW(_name)							\
 static ssize_t fsv_item_##_name##_store(struct config_item *item,	\
 					const char *page, size_t count)	\
 {									\
-	struct fsv_item *it = to_fsv_item(item);			\
 	int ret;							\
 									\
 	mutex_lock(&fsv_cfs_lock);					\
-	ret = fsv_item_store_int(it, #_name, page, _min, _max,		\
-				 &it->_name);				\
+	ret = fsv_item_##_name##_set(to_fsv_item(item), page);		\
 	mutex_unlock(&fsv_cfs_lock);					\
 	return ret ? ret : count;					\
 }									\
 CONFIGFS_ATTR(fsv_item_, _name)
 
-FSV_INT_ATTR(slot, -1, 31);
-FSV_INT_ATTR(function, -1, 7);
+#define FSV_ITEM_ATTR_RO(_name)						\
+FSV_ITEM_SHOW(_name)							\
+CONFIGFS_ATTR_RO(fsv_item_, _name)
+
+/* A decimal attribute in [_min, _max]. */
+#define FSV_ITEM_INT_ATTR(_name, _min, _max)				\
+static ssize_t fsv_item_##_name##_get(struct fsv_item *it, char *page)	\
+{									\
+	return sprintf(page, "%d\n", it->_name);			\
+}									\
+static int fsv_item_##_name##_set(struct fsv_item *it, const char *page) \
+{									\
+	return fsv_item_store_int(it, #_name, page, _min, _max,		\
+				  &it->_name);				\
+}									\
+FSV_ITEM_ATTR(_name)
+
+FSV_ITEM_INT_ATTR(slot, -1, 31);
+FSV_ITEM_INT_ATTR(function, -1, 7);
 
 /* In hex like the address: 2, 0002 and 0x2 are domain 0002; -1 is any. */
-static ssize_t fsv_item_domain_show(struct config_item *item, char *page)
+static ssize_t fsv_item_domain_get(struct fsv_item *it, char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
-	int domain;
-
-	mutex_lock(&fsv_cfs_lock);
-	domain = it->domain;
-	mutex_unlock(&fsv_cfs_lock);
-	if (domain < 0)
+	if (it->domain < 0)
 		return sprintf(page, "-1\n");
-	return sprintf(page, "%04x\n", domain);
+	return sprintf(page, "%04x\n", it->domain);
 }
 
-static ssize_t fsv_item_domain_store(struct config_item *item,
-				     const char *page, size_t count)
+static int fsv_item_domain_set(struct fsv_item *it, const char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
 	int first = fsv_cfs_first_domain(), last = fsv_cfs_last_domain();
-	int ret = 0, val;
+	int ret, val;
 
-	mutex_lock(&fsv_cfs_lock);
 	if (kstrtoint(page, 16, &val) ||
 	    (val != -1 && (val < first || val > last))) {
 		FSV_ITEM_ERR(it,
 			     "domain: '%.*s' is not allowed; write -1 (the first domain with a free address) or a domain of this load in hex, %04x..%04x\n",
 			     (int)strcspn(page, "\n"), page, first, last);
-		ret = -EINVAL;
-	} else if (it->vf) {
-		FSV_ITEM_ERR(it, "domain cannot change while enabled; write 0 to enable first\n");
-		ret = -EBUSY;
-	} else {
-		it->domain = val;
+		return -EINVAL;
 	}
-	mutex_unlock(&fsv_cfs_lock);
-	return ret ? ret : count;
+	ret = fsv_item_settable(it, "domain");
+	if (!ret)
+		it->domain = val;
+	return ret;
 }
-CONFIGFS_ATTR(fsv_item_, domain);
+FSV_ITEM_ATTR(domain);
 
-static ssize_t fsv_item_vgpu_type_show(struct config_item *item, char *page)
+/* The function's type while enabled (nvidia/current_vgpu_type's). */
+static ssize_t fsv_item_vgpu_type_get(struct fsv_item *it, char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
-	u32 type;
-
-	mutex_lock(&fsv_cfs_lock);
-	type = it->vf ? fsv_vf_get_type(it->vf) : it->vgpu_type;
-	mutex_unlock(&fsv_cfs_lock);
-	return sprintf(page, "%u\n", type);
+	return sprintf(page, "%u\n",
+		       it->func ? fsv_vgpu_get_type(it->func) : it->vgpu_type);
 }
 
-static ssize_t fsv_item_vgpu_type_store(struct config_item *item,
-					const char *page, size_t count)
+static int fsv_item_vgpu_type_set(struct fsv_item *it, const char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
 	int ret, type;
 
-	mutex_lock(&fsv_cfs_lock);
 	ret = fsv_item_store_int(it, "vgpu_type", page, 0, INT_MAX, &type);
 	if (!ret)
 		it->vgpu_type = type;
-	mutex_unlock(&fsv_cfs_lock);
-	return ret ? ret : count;
+	return ret;
 }
-CONFIGFS_ATTR(fsv_item_, vgpu_type);
+FSV_ITEM_ATTR(vgpu_type);
 
-static ssize_t fsv_item_profile_show(struct config_item *item, char *page)
+static ssize_t fsv_item_profile_get(struct fsv_item *it, char *page)
 {
-	return sprintf(page, "%s\n", to_fsv_item(item)->profile->name);
+	return sprintf(page, "%s\n", it->profile->name);
 }
 
-static ssize_t fsv_item_profile_store(struct config_item *item,
-				      const char *page, size_t count)
+static int fsv_item_profile_set(struct fsv_item *it, const char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
 	const struct fsv_profile *p = fsv_profile_find(page);
 	char names[160];
-	int ret = 0;
+	int ret;
 
-	mutex_lock(&fsv_cfs_lock);
 	if (!p) {
 		fsv_profile_names(names, sizeof(names), false);
 		FSV_ITEM_ERR(it, "profile: '%.*s' is unknown; allowed: %s\n",
 			     (int)strcspn(page, "\n"), page, names);
-		ret = -EINVAL;
-	} else if (it->vf) {
-		FSV_ITEM_ERR(it, "profile cannot change while enabled; write 0 to enable first\n");
-		ret = -EBUSY;
-	} else {
-		it->profile = p;
+		return -EINVAL;
 	}
-	mutex_unlock(&fsv_cfs_lock);
-	return ret ? ret : count;
+	ret = fsv_item_settable(it, "profile");
+	if (!ret)
+		it->profile = p;
+	return ret;
 }
-CONFIGFS_ATTR(fsv_item_, profile);
+FSV_ITEM_ATTR(profile);
 
-static ssize_t fsv_item_enable_show(struct config_item *item, char *page)
+static ssize_t fsv_item_enable_get(struct fsv_item *it, char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
-	bool on;
-
-	mutex_lock(&fsv_cfs_lock);
-	on = it->vf;
-	mutex_unlock(&fsv_cfs_lock);
-	return sprintf(page, "%d\n", on);
+	return sprintf(page, "%d\n", !!it->func);
 }
 
-static ssize_t fsv_item_enable_store(struct config_item *item,
-				     const char *page, size_t count)
+static int fsv_item_enable_set(struct fsv_item *it, const char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
 	bool on;
-	int ret = 0;
 
 	if (fsv_parse_bool(page, &on)) {
 		FSV_ITEM_ERR(it, "enable: '%.*s' is not allowed; write 1, y, Y, on or 0, n, N, off\n",
 			     (int)strcspn(page, "\n"), page);
 		return -EINVAL;
 	}
-	mutex_lock(&fsv_cfs_lock);
-	if (on && !it->vf)
-		ret = fsv_item_enable(it);
-	else if (!on)
+	if (on && !it->func)
+		return fsv_item_enable(it);
+	if (!on)
 		fsv_item_disable(it);
-	mutex_unlock(&fsv_cfs_lock);
-	return ret ? ret : count;
+	return 0;
 }
-CONFIGFS_ATTR(fsv_item_, enable);
+FSV_ITEM_ATTR(enable);
 
-static ssize_t fsv_item_address_show(struct config_item *item, char *page)
+/* DDDD:BB:SS.F while enabled, empty while not. */
+static ssize_t fsv_item_address_get(struct fsv_item *it, char *page)
 {
-	struct fsv_item *it = to_fsv_item(item);
-	ssize_t len = 0;
-
-	mutex_lock(&fsv_cfs_lock);
-	if (it->vf)
-		len = sprintf(page, "%04x:00:%02x.%x\n", it->vf->fbus->domain,
-			      PCI_SLOT(it->vf->devfn), PCI_FUNC(it->vf->devfn));
-	mutex_unlock(&fsv_cfs_lock);
-	return len;
+	if (!it->func)
+		return 0;
+	return sprintf(page, "%04x:00:%02x.%x\n", it->func->fbus->domain,
+		       PCI_SLOT(it->func->devfn), PCI_FUNC(it->func->devfn));
 }
-CONFIGFS_ATTR_RO(fsv_item_, address);
+FSV_ITEM_ATTR_RO(address);
 
 static struct configfs_attribute *fsv_item_attrs[] = {
 	&fsv_item_attr_slot,
@@ -411,7 +412,7 @@ static void fsv_load_items_free(void)
  * failure it has destroyed them all.
  */
 int fsv_configfs_init(struct fsv_bus *buses, unsigned int num_buses,
-		      struct fsv_vf **boot_vfs, unsigned int num_boot_vfs)
+		      struct fsv_func **boot_vfs, unsigned int num_boot_vfs)
 {
 	char name[24];
 	unsigned int i;
@@ -423,27 +424,27 @@ int fsv_configfs_init(struct fsv_bus *buses, unsigned int num_buses,
 	mutex_init(&fsv_subsys.su_mutex);
 
 	for (i = 0; i < num_boot_vfs; i++) {
-		struct fsv_vf *vf = boot_vfs[i];
+		struct fsv_func *func = boot_vfs[i];
 		struct fsv_item *it;
 
-		if (vf->fbus == &buses[0])
+		if (func->fbus == &buses[0])
 			snprintf(name, sizeof(name), "load-%02x.%x",
-				 PCI_SLOT(vf->devfn), PCI_FUNC(vf->devfn));
+				 PCI_SLOT(func->devfn), PCI_FUNC(func->devfn));
 		else
 			snprintf(name, sizeof(name), "load-%04x:%02x.%x",
-				 vf->fbus->domain, PCI_SLOT(vf->devfn),
-				 PCI_FUNC(vf->devfn));
+				 func->fbus->domain, PCI_SLOT(func->devfn),
+				 PCI_FUNC(func->devfn));
 		it = fsv_item_alloc(name);
 		if (!it) {
 			ret = -ENOMEM;
 			goto err_free_items;
 		}
-		it->slot = PCI_SLOT(vf->devfn);
-		it->function = PCI_FUNC(vf->devfn);
-		it->domain = vf->fbus->domain;
-		it->vgpu_type = vf->vgpu_type;
-		it->profile = vf->profile;
-		it->vf = vf;
+		it->slot = PCI_SLOT(func->devfn);
+		it->function = PCI_FUNC(func->devfn);
+		it->domain = func->fbus->domain;
+		it->vgpu_type = func->vgpu_type;
+		it->profile = func->profile;
+		it->func = func;
 		configfs_add_default_group(&it->group, &fsv_subsys.su_group);
 	}
 
@@ -457,7 +458,7 @@ int fsv_configfs_init(struct fsv_bus *buses, unsigned int num_buses,
 
 err_free_items:
 	while (i < num_boot_vfs)
-		fsv_vf_destroy(boot_vfs[i++]);
+		fsv_func_destroy(boot_vfs[i++]);
 	fsv_load_items_free();
 	return ret;
 }

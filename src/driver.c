@@ -20,21 +20,21 @@
 static ssize_t current_vgpu_type_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
-	struct fsv_vf *vf = fsv_vf_from_pdev(to_pci_dev(dev));
+	struct fsv_func *func = fsv_func_of(to_pci_dev(dev));
 
-	if (!vf)
+	if (!func)
 		return -ENODEV;
-	return sysfs_emit(buf, "%u\n", fsv_vf_get_type(vf));
+	return sysfs_emit(buf, "%u\n", fsv_vgpu_get_type(func));
 }
 
 static ssize_t current_vgpu_type_store(struct device *dev,
 				       struct device_attribute *attr,
 				       const char *buf, size_t count)
 {
-	struct fsv_vf *vf = fsv_vf_from_pdev(to_pci_dev(dev));
+	struct fsv_func *func = fsv_func_of(to_pci_dev(dev));
 	int type, ret;
 
-	if (!vf)
+	if (!func)
 		return -ENODEV;
 	ret = kstrtoint(buf, 10, &type);
 	if (ret || type < 0) {
@@ -43,7 +43,7 @@ static ssize_t current_vgpu_type_store(struct device *dev,
 		return -EINVAL;
 	}
 
-	ret = fsv_vf_set_type(vf, type, fsv_opts.strict);
+	ret = fsv_vgpu_set_type(func, type, fsv_opts.strict);
 	if (ret == -EPERM)
 		dev_info_ratelimited(dev, "current_vgpu_type: %s (strict mode: write 0 to clear the type first; 0 only clears a set type)\n",
 				     type ? "a vGPU type is already set" :
@@ -59,11 +59,11 @@ static ssize_t creatable_vgpu_types_show(struct device *dev,
 					 struct device_attribute *attr,
 					 char *buf)
 {
-	struct fsv_vf *vf = fsv_vf_from_pdev(to_pci_dev(dev));
+	struct fsv_func *func = fsv_func_of(to_pci_dev(dev));
 
-	if (!vf)
+	if (!func)
 		return -ENODEV;
-	return fsv_vf_format_creatable(vf, buf);
+	return fsv_vgpu_format_creatable(func, buf);
 }
 static DEVICE_ATTR_RO(creatable_vgpu_types);
 
@@ -85,38 +85,38 @@ static const struct pci_device_id fsv_ids[] = {
 
 static int fsv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct fsv_vf *vf = fsv_vf_from_pdev(pdev);
+	struct fsv_func *func = fsv_func_of(pdev);
 	int ret;
 
-	if (!vf)
+	if (!func)
 		return -ENODEV;	/* a real GPU: not ours */
-	if (vf->kind == FSV_PF)
+	if (func->kind == FSV_PF)
 		return 0;
 	ret = sysfs_create_group(&pdev->dev.kobj, &fsv_nvidia_group);
 	if (!ret) {
-		ret = fsv_vfio_register(vf, pdev);
+		ret = fsv_vfio_register(func, pdev);
 		if (ret)
 			sysfs_remove_group(&pdev->dev.kobj, &fsv_nvidia_group);
 	}
 	/* Not bound: it keeps (or gets) a group of its own all the same. */
 	if (ret)
-		fsv_vf_group_ensure(vf, pdev);
+		fsv_func_group_ensure(func, pdev);
 	return ret;
 }
 
 static void fsv_remove(struct pci_dev *pdev)
 {
-	struct fsv_vf *vf = fsv_vf_from_pdev(pdev);
+	struct fsv_func *func = fsv_func_of(pdev);
 
-	if (!vf)
+	if (!func)
 		return;
-	if (vf->kind == FSV_PF) {
+	if (func->kind == FSV_PF) {
 		/* As a real PF driver: its VFs go with it. */
 		if (pci_num_vf(pdev))
 			fsv_sriov_configure(pdev, 0);
 		return;
 	}
-	fsv_vfio_unregister(vf);
+	fsv_vfio_unregister(func);
 	sysfs_remove_group(&pdev->dev.kobj, &fsv_nvidia_group);
 }
 
@@ -126,12 +126,6 @@ static struct pci_driver fsv_driver = {
 	.remove = fsv_remove,
 	.sriov_configure = fsv_sriov_configure,
 };
-
-/* Whether the stub driver is bound to pdev; called with its device lock. */
-bool fsv_driver_bound(struct pci_dev *pdev)
-{
-	return pdev->dev.driver == &fsv_driver.driver;
-}
 
 int fsv_driver_register(const char *name)
 {
@@ -148,11 +142,6 @@ int fsv_driver_register(const char *name)
 	if (ret)
 		pr_err("cannot register the '%s' PCI driver: %d\n", name, ret);
 	return ret;
-}
-
-const char *fsv_driver_name(void)
-{
-	return fsv_driver.name;
 }
 
 void fsv_driver_unregister(void)

@@ -3,17 +3,24 @@
  * fake-sriov-vgpu: a virtual PCI domain of fake NVIDIA vGPU functions.
  *
  * Private header shared by every file of the module. One prefix (fsv_) on
- * every symbol; one file per concern:
- *   main.c      module parameters, load and unload
- *   profiles.c  the table of GPU profiles and their vGPU type catalogues
- *   bus.c       the virtual root bus, its MMIO window and config space ops
- *   dev.c       one function's life: config space, create, destroy, IOMMU group
+ * every symbol; one file per concern, each calling only the files below it
+ * in this list (bus.c and dev.c are the one pair that call each other: the
+ * bus looks functions up, functions live on a bus):
+ *   main.c      load and unload: the plan becomes buses, driver, functions
+ *   params.c    module parameters, each checked once, into the load's plan
+ *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
  *   driver.c    the stub "nvidia" PCI driver and its nvidia/ attributes
+ *   sriov.c     a PF's SR-IOV: sriov_numvfs, enable at load, shutdown
  *   vfio.c      VFIO device operations (one set for every kernel)
  *   vfio_vdev.c VFIO registration through struct vfio_device (5.13+)
  *   vfio_add.c  VFIO registration through vfio_add_group_dev() (5.10-5.12)
- *   sriov.c     physical functions: SR-IOV enable/disable, VFs' shared capacity
- *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
+ *   vgpu.c      vGPU type policy: current/creatable types, a GPU's capacity
+ *   dev.c       one function's life, for every kind: create, publish, destroy
+ *   iommu.c     IOMMU groups and the bus notifier that readies a new pci_dev
+ *   bus.c       the virtual root bus, its MMIO window and config accessors
+ *   config.c    config space: each kind's registers, write masks, accesses
+ *   profiles.c  the table of GPU profiles and their vGPU type catalogues
+ *   compat.h    every difference between kernels, from conftest.sh's probes
  */
 #ifndef FSV_H
 #define FSV_H
@@ -51,6 +58,9 @@ struct fsv_cfg_masks {
 	u8 w1c[FSV_CFG_IMAGE];
 };
 
+/* PFs take whole slots: at most one per slot. */
+#define FSV_MAX_PFS		(FSV_MAX_FUNCS / 8)
+
 /* The address a VF numbered i gets when created at load time (the seed's). */
 #define FSV_SEED_DEVFN(i)	PCI_DEVFN((i) % 32, (i) / 32)
 
@@ -85,9 +95,17 @@ struct fsv_profile {
 	u8 vf_offset, vf_stride;
 };
 
+/* The kinds of function: each a struct fsv_func. */
+enum fsv_kind {
+	FSV_STANDALONE,		/* a VF of its own: no PF, its own capacity */
+	FSV_PF,			/* an SR-IOV physical function: one GPU */
+	FSV_VF,			/* a VF of a PF, sharing the PF's GPU */
+};
+
 /* Load-time and run-time options shared by the whole module. */
 struct fsv_options {
 	bool strict;		/* NVIDIA's errnos and catalogue checks */
+	const char *driver_name;	/* the stub driver's (driver_name=) */
 	bool sriov;		/* mode=sriov: PFs whose VFs share a GPU */
 	int vfio_mode;		/* FSV_VFIO_* */
 	/* What a new configfs item starts with: the load-time profile= and vgpu_type=. */
@@ -97,7 +115,7 @@ struct fsv_options {
 
 enum { FSV_VFIO_AUTO, FSV_VFIO_ON, FSV_VFIO_OFF };
 
-struct fsv_vf;
+struct fsv_func;
 
 /* One virtual PCI domain: the root bus and the table of its functions. */
 struct fsv_bus {
@@ -107,36 +125,30 @@ struct fsv_bus {
 	struct pci_bus *bus;
 	struct resource mmio;		/* reserved in /proc/iomem */
 	char mmio_name[32];
-	/* Protects vfs[]; taken inside the PCI core's pci_lock: never sleep. */
+	/* Protects funcs[]; taken inside the PCI core's pci_lock: never sleep. */
 	raw_spinlock_t table_lock;
-	struct fsv_vf *vfs[FSV_MAX_FUNCS];
-	/* Addresses a PF's VF range holds (under table_lock). */
+	struct fsv_func *funcs[FSV_MAX_FUNCS];
+	/* Addresses a function holds: its own, a PF its VF range (table_lock). */
 	DECLARE_BITMAP(reserved, FSV_MAX_FUNCS);
 	/* Serialises vGPU type changes; never held while removing devices. */
 	struct mutex type_lock;
 	struct notifier_block nb;	/* pci_bus_type: add/remove events */
 };
 
-enum fsv_kind {
-	FSV_STANDALONE,		/* a VF of its own: no PF, its own capacity */
-	FSV_PF,			/* an SR-IOV physical function: one GPU */
-	FSV_VF,			/* a VF of a PF, sharing the PF's GPU */
-};
-
 struct fsv_sriov;
 
 /*
- * One function: the "hardware". It exists from fsv_vf_create() (or, for an
- * SR-IOV VF, its PF's creation) until fsv_vf_destroy(); its pci_dev may come
- * and go in between (the PCI core's remove and rescan files, or VF Enable),
- * as a real function's would.
+ * One function of any kind: the "hardware". It exists from
+ * fsv_func_create() (an SR-IOV VF: its PF's) until fsv_func_destroy() (its
+ * PF's); its pci_dev may come and go in between (the PCI core's remove and
+ * rescan files, or VF Enable), as a real function's would.
  */
-struct fsv_vf {
+struct fsv_func {
 	struct fsv_bus *fbus;
 	const struct fsv_profile *profile;
 	enum fsv_kind kind;
 	u8 devfn;
-	struct fsv_vf *pf;		/* FSV_VF: its PF */
+	struct fsv_func *pf;		/* FSV_VF: its PF */
 	struct fsv_sriov *sriov;	/* FSV_PF: its SR-IOV state and VFs */
 	u16 vf_index;			/* FSV_VF: 0-based */
 	int numa_node;			/* NUMA_NO_NODE, or the PF's node= */
@@ -151,16 +163,43 @@ struct fsv_vf {
 	u8 cfg[FSV_CFG_IMAGE];
 };
 
+/* What fsv_func_create() makes: a standalone VF or a PF (with its VFs). */
+struct fsv_func_spec {
+	enum fsv_kind kind;		/* FSV_STANDALONE or FSV_PF */
+	u8 devfn;
+	const struct fsv_profile *profile;
+	u32 vgpu_type;			/* FSV_STANDALONE: its type (0: none) */
+	int numa_node;			/* FSV_PF: its and its VFs' node */
+};
+
+/*
+ * What the load-time parameters ask for, parsed and checked before anything
+ * is created (params.c): the functions of one domain, in order of creation,
+ * which every domain of the load gets.
+ */
+struct fsv_load_plan {
+	int domain;
+	unsigned int num_domains;
+	unsigned int count;
+	struct fsv_func_spec func[FSV_MAX_FUNCS];
+	int sriov_numvfs[FSV_MAX_FUNCS];	/* a PF's VFs enabled at load */
+	/* The load-time standalone VFs of every domain, until configfs takes them. */
+	struct fsv_func **created;
+	unsigned int num_created;
+};
+
 /* A PF's SR-IOV state: its VFs exist from its creation, visible while enabled. */
 struct fsv_sriov {
 	u16 num_vfs;		/* VFs the PCI core enabled (under type_lock) */
 	bool dying;		/* being destroyed: no more enables (type_lock) */
-	struct fsv_vf *vfs[];	/* profile->total_vfs of them */
+	struct fsv_func *vfs[];	/* profile->total_vfs of them */
 };
 
-/* main.c */
+/* params.c */
 extern struct fsv_options fsv_opts;
+int fsv_params_parse(struct fsv_load_plan *plan);
 int fsv_parse_bool(const char *s, bool *out);
+const char *fsv_vfio_mode_name(int mode);
 
 /* profiles.c */
 extern const struct fsv_profile fsv_profiles[];
@@ -173,59 +212,60 @@ int fsv_profile_names(char *buf, size_t len, bool sriov_only);
 /* bus.c */
 int fsv_bus_create(struct fsv_bus *fbus, int domain);
 void fsv_bus_destroy(struct fsv_bus *fbus);
-struct fsv_vf *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn);
+struct fsv_func *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn);
 struct fsv_bus *fsv_bus_of(struct pci_dev *pdev);
 int fsv_bus_first_free_devfn(struct fsv_bus *fbus);
 
-/* dev.c */
+/* config.c */
 int fsv_masks_init(void);
 void fsv_masks_exit(void);
-int fsv_vf_create(struct fsv_bus *fbus, unsigned int devfn,
-		  const struct fsv_profile *profile, u32 vgpu_type,
-		  struct fsv_vf **out);
-int fsv_pf_create(struct fsv_bus *fbus, unsigned int devfn,
-		  const struct fsv_profile *profile, int numa_node,
-		  struct fsv_vf **out);
-void fsv_vf_destroy(struct fsv_vf *vf);
+void fsv_func_init_config(struct fsv_func *func);
 unsigned int fsv_pf_span(const struct fsv_profile *profile);
-bool fsv_vf_present(struct fsv_vf *vf);
-void fsv_vf_cfg_read(struct fsv_vf *vf, int where, int size, u32 *val);
-u32 fsv_vf_cfg_read_raw(struct fsv_vf *vf, int where, int size);
-void fsv_vf_cfg_write(struct fsv_vf *vf, int where, int size, u32 val);
-struct fsv_vf *fsv_vf_from_pdev(struct pci_dev *pdev);
-int fsv_dev_notifier_register(struct fsv_bus *fbus);
-void fsv_dev_notifier_unregister(struct fsv_bus *fbus);
-void fsv_vf_group_detach(struct fsv_vf *vf, struct pci_dev *pdev);
-int fsv_vf_group_ensure(struct fsv_vf *vf, struct pci_dev *pdev);
-int fsv_vf_format_creatable(struct fsv_vf *vf, char *buf);
-u32 fsv_vf_get_type(struct fsv_vf *vf);
-int fsv_vf_set_type(struct fsv_vf *vf, u32 type, bool strict);
-bool fsv_vf_type_creatable_locked(struct fsv_vf *vf, u32 type);
-void fsv_vf_reset_locked(struct fsv_vf *vf, u32 type);
-void fsv_vf_vfio_opened(struct fsv_vf *vf);
-void fsv_vf_vfio_closed(struct fsv_vf *vf);
+bool fsv_func_present(struct fsv_func *func);
+void fsv_func_cfg_read(struct fsv_func *func, int where, int size, u32 *val);
+u32 fsv_func_cfg_read_raw(struct fsv_func *func, int where, int size);
+void fsv_func_cfg_write(struct fsv_func *func, int where, int size, u32 val);
+
+/* iommu.c */
+int fsv_notifier_register(struct fsv_bus *fbus);
+void fsv_notifier_unregister(struct fsv_bus *fbus);
+void fsv_func_group_detach(struct fsv_func *func, struct pci_dev *pdev);
+int fsv_func_group_ensure(struct fsv_func *func, struct pci_dev *pdev);
+
+/* dev.c */
+int fsv_func_create(struct fsv_bus *fbus, const struct fsv_func_spec *spec,
+		    struct fsv_func **out);
+void fsv_func_destroy(struct fsv_func *func);
+struct fsv_func *fsv_func_of(struct pci_dev *pdev);
+
+/* vgpu.c */
+u32 fsv_vgpu_get_type(struct fsv_func *func);
+int fsv_vgpu_set_type(struct fsv_func *func, u32 type, bool strict);
+bool fsv_vgpu_creatable_locked(struct fsv_func *func, u32 type);
+void fsv_vgpu_reset_locked(struct fsv_func *func, u32 type);
+void fsv_vgpu_opened(struct fsv_func *func);
+void fsv_vgpu_closed(struct fsv_func *func);
+int fsv_vgpu_format_creatable(struct fsv_func *func, char *buf);
 
 /* sriov.c */
 int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs);
-int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs, u32 type);
-void fsv_sriov_shutdown(struct fsv_vf *pf);
+int fsv_sriov_enable_at_load(struct fsv_func *pf, int num_vfs, u32 type);
+void fsv_sriov_shutdown(struct fsv_func *pf);
 
 /* driver.c */
 int fsv_driver_register(const char *name);
 void fsv_driver_unregister(void);
-const char *fsv_driver_name(void);
-bool fsv_driver_bound(struct pci_dev *pdev);
 
 /* vfio.c, vfio_vdev.c, vfio_add.c */
 int fsv_vfio_check(int mode);
 const char *fsv_vfio_registration(void);
-int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev);
-void fsv_vfio_unregister(struct fsv_vf *vf);
+int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev);
+void fsv_vfio_unregister(struct fsv_func *func);
 void fsv_vfio_exit(void);
 
 /* configfs.c */
 int fsv_configfs_init(struct fsv_bus *buses, unsigned int num_buses,
-		      struct fsv_vf **boot_vfs, unsigned int num_boot_vfs);
+		      struct fsv_func **boot_vfs, unsigned int num_boot_vfs);
 void fsv_configfs_exit(void);
 
 #endif /* FSV_H */

@@ -2,199 +2,16 @@
 /*
  * fake-sriov-vgpu: makes a host look as if it had NVIDIA vGPU SR-IOV virtual
  * functions, for testing KubeVirt's discovery and assignment path without
- * GPUs. Module parameters (what /etc/modprobe.d sets), load and unload.
- *
- * Every parameter is read-only at run time and shows the effective value in
- * /sys/module/fake_sriov_vgpu/parameters/, so what was loaded is visible.
+ * GPUs. Load and unload: the parameters' plan (params.c) becomes the
+ * domains' buses, the stub driver, the functions and the configfs tree;
+ * unload, or a load that fails part-way, undoes it in reverse order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 #include "fsv.h"
-
-/*
- * The kernel's own parameter parsers are lax where the ABI is strict: bool
- * takes "1abc" as true, int answers ERANGE and strings ENOSPC without a word
- * from the module. These answer EINVAL, with a message saying what is
- * allowed, and keep the kernel's getters.
- */
-#define FSV_PARAM_STR_MAX	1023	/* the kernel's limit for a string */
-
-/* "1", "y", "Y", "on" / "0", "n", "N", "off", nothing else (a trailing newline is fine). */
-int fsv_parse_bool(const char *s, bool *out)
-{
-	static const char * const yes[] = { "1", "y", "Y", "on" };
-	static const char * const no[] = { "0", "n", "N", "off" };
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (sysfs_streq(s, yes[i]) || sysfs_streq(s, no[i])) {
-			*out = sysfs_streq(s, yes[i]);
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int fsv_param_set_int(const char *val, const struct kernel_param *kp)
-{
-	int v;
-
-	if (kstrtoint(val, 0, &v)) {
-		pr_err("%s='%.32s': not an integer that fits in 32 bits; write it in decimal, 0x hex or 0 octal\n",
-		       kp->name, val);
-		return -EINVAL;
-	}
-	*(int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops fsv_param_int_ops = {
-	.set = fsv_param_set_int,
-	.get = param_get_int,
-};
-
-static int fsv_param_set_str(const char *val, const struct kernel_param *kp)
-{
-	size_t len = strnlen(val, FSV_PARAM_STR_MAX + 1);
-
-	if (len > FSV_PARAM_STR_MAX) {
-		pr_err("%s: longer than %d characters; see modinfo -p fake_sriov_vgpu for what is allowed\n",
-		       kp->name, FSV_PARAM_STR_MAX);
-		return -EINVAL;
-	}
-	return param_set_charp(val, kp);
-}
-
-static const struct kernel_param_ops fsv_param_str_ops = {
-	.set = fsv_param_set_str,
-	.get = param_get_charp,
-	.free = param_free_charp,
-};
-
-static int fsv_param_set_bool(const char *val, const struct kernel_param *kp)
-{
-	/* A bare "strict" means strict=1, as for the kernel's own bools. */
-	if (!val)
-		val = "1";
-	if (fsv_parse_bool(val, kp->arg)) {
-		pr_err("%s='%.32s': allowed: 1, y, Y, on or 0, n, N, off\n",
-		       kp->name, val);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static const struct kernel_param_ops fsv_param_bool_ops = {
-	.flags = KERNEL_PARAM_OPS_FL_NOARG,
-	.set = fsv_param_set_bool,
-	.get = param_get_bool,
-};
-
-/* num_vfs: -1 inside means "not given" (4, or the length of vfs=). */
-static int fsv_param_set_num_vfs(const char *val, const struct kernel_param *kp)
-{
-	int v, ret = fsv_param_set_int(val, kp);
-
-	if (ret)
-		return ret;
-	v = *(int *)kp->arg;
-	if (v < 0 || v > FSV_MAX_FUNCS) {
-		pr_err("num_vfs=%d: out of range; allowed: 0..%d (one bus, 32 slots x 8 functions)\n",
-		       v, FSV_MAX_FUNCS);
-		*(int *)kp->arg = -1;
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static const struct kernel_param_ops fsv_param_num_vfs_ops = {
-	.set = fsv_param_set_num_vfs,
-	.get = param_get_int,
-};
-
-static int num_vfs = -1;
-module_param_cb(num_vfs, &fsv_param_num_vfs_ops, &num_vfs, 0444);
-MODULE_PARM_DESC(num_vfs, "VFs created at load, VF i at slot i%32 function i/32 (0-256, default 4; ignored when vfs= is set)");
-
-/* vgpu_type: whether it was given (mode=sriov's VFs start with none if not). */
-static bool vgpu_type_given;
-
-static int fsv_param_set_vgpu_type(const char *val,
-				   const struct kernel_param *kp)
-{
-	int ret = fsv_param_set_int(val, kp);
-
-	if (!ret)
-		vgpu_type_given = true;
-	return ret;
-}
-
-static const struct kernel_param_ops fsv_param_vgpu_type_ops = {
-	.set = fsv_param_set_vgpu_type,
-	.get = param_get_int,
-};
-
-static int vgpu_type = 256;
-module_param_cb(vgpu_type, &fsv_param_vgpu_type_ops, &vgpu_type, 0444);
-MODULE_PARM_DESC(vgpu_type, "vGPU type of the VFs created by num_vfs=, or in mode=sriov of the VFs sriov_numvfs= enables at load (0 = none; default 256, in mode=sriov 0)");
-
-static char *profile = "t4";
-module_param_cb(profile, &fsv_param_str_ops, &profile, 0444);
-MODULE_PARM_DESC(profile, "GPU profile: t4 (default), a10, a16, a30, a100-40gb, a100-80gb, l4, l40s, rtx6000-ada, h100, h200");
-
-static int domain = 1;
-module_param_cb(domain, &fsv_param_int_ops, &domain, 0444);
-MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x0001; must not exist on the host)");
-
-static int num_domains = 1;
-module_param_cb(num_domains, &fsv_param_int_ops, &num_domains, 0444);
-MODULE_PARM_DESC(num_domains, "PCI domains, domain= to domain+num_domains-1, each a bus with the same VFs or PFs (1-16, default 1; none may exist on the host)");
-
-static char *vfs = "";
-module_param_cb(vfs, &fsv_param_str_ops, &vfs, 0444);
-MODULE_PARM_DESC(vfs, "Per-VF list: TYPE puts entry i at the seed address, SS.F:TYPE at slot SS function F (hex), e.g. vfs=256,256,0,512 or vfs=00.0:256,1f.7:0");
-
-static bool strict;
-module_param_cb(strict, &fsv_param_bool_ops, &strict, 0444);
-MODULE_PARM_DESC(strict, "NVIDIA's current_vgpu_type rules: EPERM/EIO, types from the profile's catalogue (default N: any type, overwriting allowed)");
-
-static char *driver_name = "nvidia";
-module_param_cb(driver_name, &fsv_param_str_ops, &driver_name, 0444);
-MODULE_PARM_DESC(driver_name, "Name of the stub PCI driver the VFs bind to (default nvidia)");
-
-static char *vfio = "auto";
-module_param_cb(vfio, &fsv_param_str_ops, &vfio, 0444);
-MODULE_PARM_DESC(vfio, "Register VFs with VFIO: auto (default, when the kernel can), on (fail the load if it cannot), off");
-
-static char *mode = "standalone";
-module_param_cb(mode, &fsv_param_str_ops, &mode, 0444);
-MODULE_PARM_DESC(mode, "standalone (default: VFs of their own, num_vfs=/vfs=) or sriov (SR-IOV PFs whose sriov_numvfs creates VFs sharing one GPU)");
-
-static int num_pfs = -1;
-module_param_cb(num_pfs, &fsv_param_int_ops, &num_pfs, 0444);
-MODULE_PARM_DESC(num_pfs, "mode=sriov: PFs, one per GPU, each of profile= (default 1, or the length of profiles=)");
-
-static char *profiles = "";
-module_param_cb(profiles, &fsv_param_str_ops, &profiles, 0444);
-MODULE_PARM_DESC(profiles, "mode=sriov: a profile per PF, e.g. profiles=l40s,l40s,a10 (default: num_pfs= PFs of profile=)");
-
-static char *sriov_numvfs = "";
-module_param_cb(sriov_numvfs, &fsv_param_str_ops, &sriov_numvfs, 0444);
-MODULE_PARM_DESC(sriov_numvfs, "mode=sriov: VFs each PF enables at load, one value for all or one per PF (default 0)");
-
-static char *numa_nodes = "";	/* numa_node is the kernel's per-CPU variable */
-module_param_cb(numa_node, &fsv_param_str_ops, &numa_nodes, 0444);
-MODULE_PARM_DESC(numa_node, "mode=sriov: NUMA node of each PF and its VFs, one value for all or one per PF: an online node or -1 (default -1)");
-
-static const char * const fsv_vfio_modes[] = {
-	[FSV_VFIO_AUTO] = "auto", [FSV_VFIO_ON] = "on", [FSV_VFIO_OFF] = "off",
-};
-
-struct fsv_options fsv_opts;
 
 /*
  * The load's domains, domain= onwards (kcalloc'd: each holds a whole bus's
@@ -204,436 +21,45 @@ static struct fsv_bus *fsv_buses;
 static unsigned int fsv_num_buses;
 static bool fsv_driver_up;
 
-/* PFs take whole slots: at most one per slot. */
-#define FSV_MAX_PFS		(FSV_MAX_FUNCS / 8)
-
-struct fsv_plan {
-	u8 devfn;
-	u32 type;
-};
-
-struct fsv_pf_plan {
-	const struct fsv_profile *profile;
-	u8 devfn;
-	int num_vfs;
-	int node;
-};
-
-/*
- * What load-time parameters asked for, parsed and checked before anything is
- * created: the layout of one domain, which every domain of the load gets.
- */
-struct fsv_load_plan {
-	const struct fsv_profile *profile;
-	unsigned int count;
-	struct fsv_plan vf[FSV_MAX_FUNCS];
-	unsigned int num_pfs;
-	struct fsv_pf_plan pf[FSV_MAX_PFS];
-	/* The load-time VFs of every domain, until configfs takes them. */
-	struct fsv_vf **created;
-	unsigned int num_created;
-};
-
 /*
  * The PFs of every domain in order of creation, created at load and
- * destroyed at unload (configfs has the rest).
+ * destroyed at unload (configfs has the standalone VFs).
  */
-static struct fsv_vf **fsv_pfs;
+static struct fsv_func **fsv_pfs;
 static unsigned int fsv_num_pfs;
-
-static int fsv_check_type(const struct fsv_profile *p, const char *param,
-			  int type)
-{
-	if (type < 0) {
-		pr_err("%s: vGPU type %d is negative; allowed: 0 (none) or a positive type ID\n",
-		       param, type);
-		return -EINVAL;
-	}
-	if (fsv_opts.strict && type && !fsv_vgpu_type_find(p, type)) {
-		pr_err("%s: vGPU type %d is not in the %s profile's catalogue (strict=1); allowed: 0 or a type listed in nvidia/creatable_vgpu_types (e.g. %u)\n",
-		       param, type, p->name, p->types[0].id);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* "SS.F" in the PCI address notation: hex slot 00-1f, function 0-7. */
-static int fsv_parse_slot_fn(char *s, unsigned int *devfn)
-{
-	unsigned int slot, fn;
-	char *dot = strchr(s, '.');
-
-	if (!dot)
-		return -EINVAL;
-	*dot = '\0';
-	if (kstrtouint(s, 16, &slot) || kstrtouint(dot + 1, 16, &fn) ||
-	    slot > 0x1f || fn > 7)
-		return -EINVAL;
-	*devfn = PCI_DEVFN(slot, fn);
-	return 0;
-}
-
-static int fsv_plan_add(struct fsv_load_plan *plan, unsigned int devfn,
-			int type)
-{
-	unsigned int i;
-
-	for (i = 0; i < plan->count; i++) {
-		if (plan->vf[i].devfn == devfn) {
-			pr_err("vfs: address %02x.%x is given twice; each VF needs its own address\n",
-			       PCI_SLOT(devfn), PCI_FUNC(devfn));
-			return -EINVAL;
-		}
-	}
-	plan->vf[plan->count].devfn = devfn;
-	plan->vf[plan->count].type = type;
-	plan->count++;
-	return 0;
-}
-
-static int fsv_parse_vfs(struct fsv_load_plan *plan)
-{
-	char *copy, *cur, *tok;
-	int ret = 0;
-
-	copy = kstrdup(vfs, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = strim(copy);
-	while (!ret && (tok = strsep(&cur, ",")) != NULL) {
-		char *colon = strchr(tok, ':');
-		unsigned int devfn = FSV_SEED_DEVFN(plan->count);
-		int type;
-
-		tok = strim(tok);
-		if (plan->count == FSV_MAX_FUNCS) {
-			pr_err("vfs: more than %d entries; a bus holds %d functions\n",
-			       FSV_MAX_FUNCS, FSV_MAX_FUNCS);
-			ret = -EINVAL;
-			break;
-		}
-		if (colon) {
-			*colon = '\0';
-			if (fsv_parse_slot_fn(strim(tok), &devfn)) {
-				pr_err("vfs: '%s' is not an address; use SS.F with slot 00-1f and function 0-7 (hex), e.g. 03.1:256\n",
-				       tok);
-				ret = -EINVAL;
-				break;
-			}
-			tok = strim(colon + 1);
-		}
-		if (kstrtoint(tok, 10, &type)) {
-			pr_err("vfs: '%s' is not a vGPU type; entries are TYPE or SS.F:TYPE with a decimal TYPE, e.g. vfs=256,0,00.1:512\n",
-			       tok);
-			ret = -EINVAL;
-			break;
-		}
-		ret = fsv_check_type(plan->profile, "vfs", type);
-		if (!ret)
-			ret = fsv_plan_add(plan, devfn, type);
-	}
-	kfree(copy);
-	return ret;
-}
-
-/*
- * "V" or "V1,V2,..." for n PFs: one value for all, or exactly n. Each in
- * [min, max[i]] (max NULL: INT_MAX). Empty: every entry is def.
- */
-static int fsv_parse_pf_ints(const char *param, const char *val,
-			     unsigned int n, int def, int min,
-			     const int *max, int *out)
-{
-	char *copy, *cur, *tok;
-	unsigned int count = 0, i;
-	int ret = 0, v;
-
-	for (i = 0; i < n; i++)
-		out[i] = def;
-	copy = kstrdup(val, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = strim(copy);
-	if (!*cur)
-		goto out;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		tok = strim(tok);
-		if (count == n) {
-			pr_err("%s=%s: more values than the %u PFs; give one value for all or one per PF\n",
-			       param, val, n);
-			ret = -EINVAL;
-			goto out;
-		}
-		if (kstrtoint(tok, 10, &v) || v < min ||
-		    v > (max ? max[count] : INT_MAX)) {
-			pr_err("%s: '%s' for PF %u is not allowed; write a decimal number %d..%d\n",
-			       param, tok, count, min, max ? max[count] : INT_MAX);
-			ret = -EINVAL;
-			goto out;
-		}
-		out[count++] = v;
-	}
-	if (count == 1) {
-		for (i = 1; i < n; i++)
-			out[i] = out[0];
-	} else if (count != n) {
-		pr_err("%s=%s: %u values for %u PFs; give one value for all or one per PF\n",
-		       param, val, count, n);
-		ret = -EINVAL;
-	}
-out:
-	kfree(copy);
-	return ret;
-}
-
-/* The PF list: profiles= or num_pfs= x profile=, laid out slot by slot. */
-static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
-{
-	char *copy, *cur, *tok, names[160];
-	unsigned int devfn = 0, i;
-	int ret = 0;
-
-	copy = kstrdup(profiles, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = strim(copy);
-	if (!*cur)
-		cur = NULL;	/* not given: num_pfs= x profile= */
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		const struct fsv_profile *p = fsv_profile_find(strim(tok));
-
-		if (!p) {
-			fsv_profile_names(names, sizeof(names), false);
-			pr_err("profiles: '%s' is not a profile; allowed: %s\n",
-			       tok, names);
-			ret = -EINVAL;
-			goto out;
-		}
-		if (plan->num_pfs == FSV_MAX_PFS) {
-			pr_err("profiles: more than %d PFs; a bus holds %d slots\n",
-			       FSV_MAX_PFS, FSV_MAX_PFS);
-			ret = -EINVAL;
-			goto out;
-		}
-		plan->pf[plan->num_pfs++].profile = p;
-	}
-	if (plan->num_pfs) {
-		if (num_pfs != -1 && num_pfs != plan->num_pfs) {
-			pr_err("num_pfs=%d conflicts with profiles= (%u entries); set one of them\n",
-			       num_pfs, plan->num_pfs);
-			ret = -EINVAL;
-			goto out;
-		}
-	} else {
-		if (num_pfs == -1)
-			num_pfs = 1;
-		if (num_pfs < 1 || num_pfs > FSV_MAX_PFS) {
-			pr_err("num_pfs=%d: out of range; allowed: 1..%d\n",
-			       num_pfs, FSV_MAX_PFS);
-			ret = -EINVAL;
-			goto out;
-		}
-		plan->num_pfs = num_pfs;
-		for (i = 0; i < plan->num_pfs; i++)
-			plan->pf[i].profile = plan->profile;
-	}
-	num_pfs = plan->num_pfs;
-
-	for (i = 0; i < plan->num_pfs; i++) {
-		const struct fsv_profile *p = plan->pf[i].profile;
-
-		if (!p->total_vfs) {
-			fsv_profile_names(names, sizeof(names), true);
-			pr_err("mode=sriov: the %s (profile %s) has no SR-IOV (mdev-only on real hardware); SR-IOV profiles: %s\n",
-			       p->model, p->name, names);
-			ret = -EINVAL;
-			goto out;
-		}
-		plan->pf[i].devfn = devfn;
-		devfn += fsv_pf_span(p);
-	}
-	if (devfn > FSV_MAX_FUNCS) {
-		pr_err("mode=sriov: %u PFs with their VFs need %u functions; a bus holds %d (fewer PFs, or boards with fewer VFs)\n",
-		       plan->num_pfs, devfn, FSV_MAX_FUNCS);
-		ret = -EINVAL;
-	}
-out:
-	kfree(copy);
-	return ret;
-}
-
-static int fsv_parse_sriov(struct fsv_load_plan *plan)
-{
-	int vals[FSV_MAX_PFS], max[FSV_MAX_PFS];
-	unsigned int i;
-	int ret;
-
-	if (num_vfs != -1 || (vfs[0] && strim(vfs)[0])) {
-		pr_err("mode=sriov: num_vfs= and vfs= create standalone VFs; SR-IOV VFs come from each PF's sriov_numvfs (load with sriov_numvfs=)\n");
-		return -EINVAL;
-	}
-	num_vfs = 0;
-	ret = fsv_parse_pf_profiles(plan);
-	if (ret)
-		return ret;
-
-	for (i = 0; i < plan->num_pfs; i++)
-		max[i] = plan->pf[i].profile->total_vfs;
-	ret = fsv_parse_pf_ints("sriov_numvfs", sriov_numvfs, plan->num_pfs,
-				0, 0, max, vals);
-	if (ret)
-		return ret;
-	for (i = 0; i < plan->num_pfs; i++)
-		plan->pf[i].num_vfs = vals[i];
-
-	ret = fsv_parse_pf_ints("numa_node", numa_nodes, plan->num_pfs,
-				NUMA_NO_NODE, NUMA_NO_NODE, NULL, vals);
-	if (ret)
-		return ret;
-	for (i = 0; i < plan->num_pfs; i++) {
-		if (vals[i] != NUMA_NO_NODE &&
-		    (vals[i] >= MAX_NUMNODES || !node_online(vals[i]))) {
-			pr_err("numa_node: node %d (PF %u) is not online; allowed: -1 or an online node (%*pbl)\n",
-			       vals[i], i, nodemask_pr_args(&node_states[N_ONLINE]));
-			return -EINVAL;
-		}
-		plan->pf[i].node = vals[i];
-	}
-
-	if (!vgpu_type_given)
-		vgpu_type = 0;
-	fsv_opts.vgpu_type = max(vgpu_type, 0);
-	for (i = 0; i < plan->num_pfs; i++) {
-		ret = fsv_check_type(plan->pf[i].profile, "vgpu_type", vgpu_type);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* In standalone mode the SR-IOV parameters have nothing to apply to. */
-static int fsv_check_no_sriov_params(void)
-{
-	if (num_pfs == -1 && !strim(profiles)[0] && !strim(sriov_numvfs)[0] &&
-	    !strim(numa_nodes)[0])
-		return 0;
-	pr_err("num_pfs=, profiles=, sriov_numvfs= and numa_node= need mode=sriov (mode=%s)\n",
-	       mode);
-	return -EINVAL;
-}
-
-static int fsv_parse_params(struct fsv_load_plan *plan)
-{
-	char names[160];
-	unsigned int i;
-	int ret;
-
-	fsv_opts.strict = strict;
-	if (sysfs_streq(mode, "sriov")) {
-		fsv_opts.sriov = true;
-	} else if (!sysfs_streq(mode, "standalone")) {
-		pr_err("mode=%s: allowed values are standalone, sriov\n", mode);
-		return -EINVAL;
-	}
-	ret = sysfs_match_string(fsv_vfio_modes, vfio);
-	if (ret < 0) {
-		pr_err("vfio=%s: allowed values are auto, on, off\n", vfio);
-		return -EINVAL;
-	}
-	fsv_opts.vfio_mode = ret;
-
-	plan->profile = fsv_profile_find(profile);
-	if (!plan->profile) {
-		fsv_profile_names(names, sizeof(names), false);
-		pr_err("profile=%s: unknown profile; allowed: %s\n", profile,
-		       names);
-		return -EINVAL;
-	}
-	fsv_opts.profile = plan->profile;
-	fsv_opts.vgpu_type = max(vgpu_type, 0);	/* checked at enable when strict */
-	if (domain < 0 || domain > 0xffff) {
-		pr_err("domain=%d: out of range; allowed: 0..0xffff, a domain the host does not have\n",
-		       domain);
-		return -EINVAL;
-	}
-	if (num_domains < 1 || num_domains > FSV_MAX_DOMAINS) {
-		pr_err("num_domains=%d: out of range; allowed: 1..%d (each a PCI domain of its own, from domain= up)\n",
-		       num_domains, FSV_MAX_DOMAINS);
-		return -EINVAL;
-	}
-	if (domain + num_domains - 1 > 0xffff) {
-		pr_err("domain=%d num_domains=%d: the domains would run to %x; allowed: domain + num_domains - 1 <= 0xffff\n",
-		       domain, num_domains, domain + num_domains - 1);
-		return -EINVAL;
-	}
-	if (!driver_name[0] || strlen(driver_name) > 32 ||
-	    strcspn(driver_name, "/ \t\n") != strlen(driver_name)) {
-		pr_err("driver_name='%s': must be 1-32 characters without '/' or blanks\n",
-		       driver_name);
-		return -EINVAL;
-	}
-
-	if (fsv_opts.sriov)
-		return fsv_parse_sriov(plan);
-	ret = fsv_check_no_sriov_params();
-	if (ret)
-		return ret;
-	if (vfs[0] && strim(vfs)[0]) {
-		ret = fsv_parse_vfs(plan);
-		if (ret)
-			return ret;
-		if (num_vfs != -1 && num_vfs != plan->count) {
-			pr_err("num_vfs=%d conflicts with vfs= (%u entries); set one of them\n",
-			       num_vfs, plan->count);
-			return -EINVAL;
-		}
-		num_vfs = plan->count;
-		return 0;
-	}
-
-	if (num_vfs == -1)
-		num_vfs = 4;
-	if (num_vfs < 0 || num_vfs > FSV_MAX_FUNCS) {
-		pr_err("num_vfs=%d: out of range; allowed: 0..%d (one bus, 32 slots x 8 functions)\n",
-		       num_vfs, FSV_MAX_FUNCS);
-		return -EINVAL;
-	}
-	ret = fsv_check_type(plan->profile, "vgpu_type", vgpu_type);
-	if (ret)
-		return ret;
-	for (i = 0; i < num_vfs; i++)
-		fsv_plan_add(plan, FSV_SEED_DEVFN(i), vgpu_type);
-	return 0;
-}
 
 /* PFs in reverse order of creation; each disables its VFs first. */
 static void fsv_destroy_pfs(void)
 {
-	while (fsv_num_pfs)
-		fsv_vf_destroy(fsv_pfs[--fsv_num_pfs]);
+	while (fsv_num_pfs) {
+		struct fsv_func *pf = fsv_pfs[--fsv_num_pfs];
+
+		fsv_sriov_shutdown(pf);
+		fsv_func_destroy(pf);
+	}
 }
 
 /* Domain number k of the load: its root bus, its window, its notifier. */
-static int fsv_domain_create(unsigned int k)
+static int fsv_domain_create(const struct fsv_load_plan *plan, unsigned int k)
 {
 	struct fsv_bus *fbus = &fsv_buses[k];
-	int ret;
+	int domain = plan->domain, ret;
 
 	ret = fsv_bus_create(fbus, domain + k);
-	if (ret == -EEXIST && num_domains == 1) {
+	if (ret == -EEXIST && plan->num_domains == 1) {
 		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (0..ffff) with domain=\n",
 		       domain, domain);
 	} else if (ret == -EEXIST) {
-		pr_err("domain=%04x num_domains=%d: PCI domain %04x already exists on this host; choose a range of free domains (0..ffff) with domain= and num_domains=\n",
-		       domain, num_domains, domain + k);
+		pr_err("domain=%04x num_domains=%u: PCI domain %04x already exists on this host; choose a range of free domains (0..ffff) with domain= and num_domains=\n",
+		       domain, plan->num_domains, domain + k);
 	} else if (ret == -EBUSY && k) {
 		/* allocate_resource(): no room left for this window. */
-		pr_err("num_domains=%d: only %u of the domains' %llu GiB MMIO windows fit this host's physical address space; load fewer domains (num_domains=%u or less)\n",
-		       num_domains, k, FSV_MMIO_WINDOW_SIZE >> 30, k);
+		pr_err("num_domains=%u: only %u of the domains' %llu GiB MMIO windows fit this host's physical address space; load fewer domains (num_domains=%u or less)\n",
+		       plan->num_domains, k, FSV_MMIO_WINDOW_SIZE >> 30, k);
 	}
 	if (ret)
 		return ret;
-	ret = fsv_dev_notifier_register(fbus);
+	ret = fsv_notifier_register(fbus);
 	if (ret) {
 		fsv_bus_destroy(fbus);
 		return ret;
@@ -642,47 +68,40 @@ static int fsv_domain_create(unsigned int k)
 	return 0;
 }
 
-/* The PFs (and their load-time VFs) or the load-time VFs of one domain. */
+/* One domain's functions, as the plan lists them; a PF's load-time VFs too. */
 static int fsv_domain_populate(struct fsv_load_plan *plan, struct fsv_bus *fbus)
 {
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < plan->num_pfs; i++) {
-		struct fsv_pf_plan *pp = &plan->pf[i];
-		struct fsv_vf *pf;
+	for (i = 0; i < plan->count; i++) {
+		const struct fsv_func_spec *spec = &plan->func[i];
+		unsigned int slot = PCI_SLOT(spec->devfn);
+		struct fsv_func *func;
 
-		ret = fsv_pf_create(fbus, pp->devfn, pp->profile, pp->node, &pf);
-		if (ret) {
+		ret = fsv_func_create(fbus, spec, &func);
+		if (ret && spec->kind == FSV_PF)
 			pr_err("cannot create PF %04x:00:%02x.0 (%s): %d\n",
-			       fbus->domain, PCI_SLOT(pp->devfn),
-			       pp->profile->name, ret);
+			       fbus->domain, slot, spec->profile->name, ret);
+		else if (ret)
+			pr_err("cannot create VF %04x:00:%02x.%x: %d\n",
+			       fbus->domain, slot, PCI_FUNC(spec->devfn), ret);
+		if (ret)
 			return ret;
-		}
-		fsv_pfs[fsv_num_pfs++] = pf;
-		if (!pp->num_vfs)
+		if (spec->kind != FSV_PF) {
+			plan->created[plan->num_created++] = func;
 			continue;
-		ret = fsv_sriov_enable_at_load(pf, pp->num_vfs, vgpu_type);
+		}
+		fsv_pfs[fsv_num_pfs++] = func;
+		if (!plan->sriov_numvfs[i])
+			continue;
+		ret = fsv_sriov_enable_at_load(func, plan->sriov_numvfs[i],
+					       fsv_opts.vgpu_type);
 		if (ret) {
 			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:00:%02x.0: %d\n",
-			       pp->num_vfs, fbus->domain, PCI_SLOT(pp->devfn),
-			       ret);
+			       plan->sriov_numvfs[i], fbus->domain, slot, ret);
 			return ret;
 		}
-	}
-
-	for (i = 0; i < plan->count; i++) {
-		struct fsv_plan *vp = &plan->vf[i];
-
-		ret = fsv_vf_create(fbus, vp->devfn, plan->profile, vp->type,
-				    &plan->created[plan->num_created]);
-		if (ret) {
-			pr_err("cannot create VF %04x:00:%02x.%x: %d\n",
-			       fbus->domain, PCI_SLOT(vp->devfn),
-			       PCI_FUNC(vp->devfn), ret);
-			return ret;
-		}
-		plan->num_created++;
 	}
 	return 0;
 }
@@ -699,7 +118,7 @@ static void fsv_teardown(struct fsv_load_plan *plan)
 		fsv_configfs_exit();
 	else
 		while (plan->num_created)
-			fsv_vf_destroy(plan->created[--plan->num_created]);
+			fsv_func_destroy(plan->created[--plan->num_created]);
 	fsv_destroy_pfs();
 	if (fsv_driver_up) {
 		fsv_driver_unregister();
@@ -709,7 +128,7 @@ static void fsv_teardown(struct fsv_load_plan *plan)
 	while (fsv_num_buses) {
 		struct fsv_bus *fbus = &fsv_buses[--fsv_num_buses];
 
-		fsv_dev_notifier_unregister(fbus);
+		fsv_notifier_unregister(fbus);
 		fsv_bus_destroy(fbus);
 	}
 	kfree(fsv_pfs);
@@ -719,18 +138,39 @@ static void fsv_teardown(struct fsv_load_plan *plan)
 	fsv_masks_exit();
 }
 
+/* The load's one line in the kernel log: what it made, and how. */
+static void fsv_log_load(const struct fsv_load_plan *plan)
+{
+	char where[24];
+
+	if (plan->num_domains == 1)
+		snprintf(where, sizeof(where), "domain %04x", plan->domain);
+	else
+		snprintf(where, sizeof(where), "domains %04x..%04x",
+			 plan->domain, plan->domain + plan->num_domains - 1);
+	pr_info("%s: %u %s%s, profile %s%s, driver %s, %s, vfio=%s (%s)\n",
+		where, plan->count, fsv_opts.sriov ? "SR-IOV PFs" : "VFs",
+		plan->num_domains > 1 ? " in each" : "",
+		fsv_opts.sriov ? plan->func[0].profile->name :
+				 fsv_opts.profile->name,
+		fsv_opts.sriov && plan->count > 1 ? ", ..." : "",
+		fsv_opts.driver_name, fsv_opts.strict ? "strict" : "lenient",
+		fsv_vfio_mode_name(fsv_opts.vfio_mode),
+		fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
+		fsv_vfio_registration());
+}
+
 static int __init fsv_init(void)
 {
 	struct fsv_load_plan *plan;
-	char where[24];
-	unsigned int k;
+	unsigned int k, n;
 	int ret;
 
 	plan = kzalloc(sizeof(*plan), GFP_KERNEL);
 	if (!plan)
 		return -ENOMEM;
 
-	ret = fsv_parse_params(plan);
+	ret = fsv_params_parse(plan);
 	if (ret)
 		goto out_free_plan;
 	ret = fsv_vfio_check(fsv_opts.vfio_mode);
@@ -738,52 +178,39 @@ static int __init fsv_init(void)
 		goto out_free_plan;
 
 	ret = -ENOMEM;
-	fsv_buses = kcalloc(num_domains, sizeof(*fsv_buses), GFP_KERNEL);
-	fsv_pfs = kcalloc(num_domains * plan->num_pfs, sizeof(*fsv_pfs),
-			  GFP_KERNEL);
-	plan->created = kcalloc(num_domains * plan->count,
-				sizeof(*plan->created), GFP_KERNEL);
+	n = plan->num_domains;
+	fsv_buses = kcalloc(n, sizeof(*fsv_buses), GFP_KERNEL);
+	fsv_pfs = kcalloc(n * plan->count, sizeof(*fsv_pfs), GFP_KERNEL);
+	plan->created = kcalloc(n * plan->count, sizeof(*plan->created),
+				GFP_KERNEL);
 	if (!fsv_buses || !fsv_pfs || !plan->created)
 		goto err_teardown;
 	ret = fsv_masks_init();
 	if (ret)
 		goto err_teardown;
-	for (k = 0; k < num_domains; k++) {
-		ret = fsv_domain_create(k);
+	for (k = 0; k < n; k++) {
+		ret = fsv_domain_create(plan, k);
 		if (ret)
 			goto err_teardown;
 	}
-	ret = fsv_driver_register(driver_name);
+	ret = fsv_driver_register(fsv_opts.driver_name);
 	if (ret)
 		goto err_teardown;
 	fsv_driver_up = true;
-	for (k = 0; k < num_domains; k++) {
+	for (k = 0; k < n; k++) {
 		ret = fsv_domain_populate(plan, &fsv_buses[k]);
 		if (ret)
 			goto err_teardown;
 	}
 
 	/* configfs owns the load-time VFs from here on, even on failure. */
-	ret = fsv_configfs_init(fsv_buses, num_domains, plan->created,
+	ret = fsv_configfs_init(fsv_buses, n, plan->created,
 				plan->num_created);
 	plan->num_created = 0;
 	if (ret)
 		goto err_teardown;
 
-	if (num_domains == 1)
-		snprintf(where, sizeof(where), "domain %04x", domain);
-	else
-		snprintf(where, sizeof(where), "domains %04x..%04x", domain,
-			 domain + num_domains - 1);
-	pr_info("%s: %u %s%s, profile %s%s, driver %s, %s, vfio=%s (%s)\n",
-		where, fsv_opts.sriov ? plan->num_pfs : plan->count,
-		fsv_opts.sriov ? "SR-IOV PFs" : "VFs",
-		num_domains > 1 ? " in each" : "",
-		fsv_opts.sriov ? plan->pf[0].profile->name : plan->profile->name,
-		plan->num_pfs > 1 ? ", ..." : "", driver_name,
-		strict ? "strict" : "lenient", vfio,
-		fsv_opts.vfio_mode == FSV_VFIO_OFF ? "off" :
-		fsv_vfio_registration());
+	fsv_log_load(plan);
 	kfree(plan->created);
 	kfree(plan);
 	return 0;

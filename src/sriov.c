@@ -6,7 +6,7 @@
  *
  * The PCI core's own SR-IOV code creates and removes the VFs
  * (pci_enable_sriov(), pci_disable_sriov()); the module only makes their
- * config space answer (dev.c: VF Enable in the PF's capability) and resets
+ * config space answer (config.c: VF Enable in the PF's capability) and resets
  * each VF as it is enabled. Locking: the PF's device lock (held by the PCI
  * core around sriov_configure, taken here for load and shutdown), then
  * fbus->type_lock for the VFs' types; never pci_lock_rescan_remove(): some
@@ -19,7 +19,7 @@
 
 #include "fsv.h"
 
-static void fsv_sriov_clear_locked(struct fsv_vf *pf)
+static void fsv_sriov_clear_locked(struct fsv_func *pf)
 {
 	unsigned int i;
 
@@ -33,7 +33,7 @@ static void fsv_sriov_clear_locked(struct fsv_vf *pf)
  * NVIDIA's driver enables them); strict mode counts those types against the
  * GPU's capacity first.
  */
-static int fsv_sriov_prepare(struct fsv_vf *pf, struct pci_dev *pdev,
+static int fsv_sriov_prepare(struct fsv_func *pf, struct pci_dev *pdev,
 			     unsigned int n, u32 type)
 {
 	struct fsv_sriov *sr = pf->sriov;
@@ -47,10 +47,10 @@ static int fsv_sriov_prepare(struct fsv_vf *pf, struct pci_dev *pdev,
 	}
 	sr->num_vfs = n;
 	for (i = 0; i < n; i++)
-		fsv_vf_reset_locked(sr->vfs[i], 0);
+		fsv_vgpu_reset_locked(sr->vfs[i], 0);
 	for (i = 0; i < n && type; i++) {
 		if (fsv_opts.strict &&
-		    !fsv_vf_type_creatable_locked(sr->vfs[i], type)) {
+		    !fsv_vgpu_creatable_locked(sr->vfs[i], type)) {
 			pci_err(pdev, "sriov_numvfs=%u: only %u vGPUs of type %u fit on one %s (strict=1); enable fewer VFs at load or load with another vgpu_type=\n",
 				n, i, type, pf->profile->model);
 			ret = -ENOSPC;
@@ -65,7 +65,7 @@ out:
 	return ret;
 }
 
-static int fsv_sriov_enable(struct fsv_vf *pf, struct pci_dev *pdev,
+static int fsv_sriov_enable(struct fsv_func *pf, struct pci_dev *pdev,
 			    unsigned int n, u32 type)
 {
 	int ret = fsv_sriov_prepare(pf, pdev, n, type);
@@ -83,7 +83,7 @@ static int fsv_sriov_enable(struct fsv_vf *pf, struct pci_dev *pdev,
 	return n;
 }
 
-static void fsv_sriov_disable(struct fsv_vf *pf, struct pci_dev *pdev)
+static void fsv_sriov_disable(struct fsv_func *pf, struct pci_dev *pdev)
 {
 	unsigned int i, n = min_t(unsigned int, pci_num_vf(pdev),
 				  pf->profile->total_vfs);
@@ -101,7 +101,7 @@ static void fsv_sriov_disable(struct fsv_vf *pf, struct pci_dev *pdev)
 
 static int fsv_sriov_set(struct pci_dev *pdev, int num_vfs, u32 type)
 {
-	struct fsv_vf *pf = fsv_vf_from_pdev(pdev);
+	struct fsv_func *pf = fsv_func_of(pdev);
 
 	if (!pf || pf->kind != FSV_PF)
 		return -ENODEV;
@@ -110,6 +110,17 @@ static int fsv_sriov_set(struct pci_dev *pdev, int num_vfs, u32 type)
 		return 0;
 	}
 	return fsv_sriov_enable(pf, pdev, num_vfs, type);
+}
+
+/*
+ * Whether the stub driver (the one whose sriov_configure is ours) is bound
+ * to pdev; called with its device lock.
+ */
+static bool fsv_sriov_owned(struct pci_dev *pdev)
+{
+	return pdev->dev.driver &&
+	       to_pci_driver(pdev->dev.driver)->sriov_configure ==
+	       fsv_sriov_configure;
 }
 
 /*
@@ -127,7 +138,7 @@ int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs)
  * sriov_numvfs= at load: as a write to the PF's sriov_numvfs, the VFs with
  * the module's vgpu_type=.
  */
-int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs, u32 type)
+int fsv_sriov_enable_at_load(struct fsv_func *pf, int num_vfs, u32 type)
 {
 	struct pci_dev *pdev;
 	int ret;
@@ -136,7 +147,7 @@ int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs, u32 type)
 	if (!pdev)
 		return -ENODEV;
 	device_lock(&pdev->dev);
-	if (!fsv_driver_bound(pdev))
+	if (!fsv_sriov_owned(pdev))
 		ret = -ENODEV;	/* someone else's driver_override */
 	else
 		ret = fsv_sriov_set(pdev, num_vfs, type);
@@ -151,7 +162,7 @@ int fsv_sriov_enable_at_load(struct fsv_vf *pf, int num_vfs, u32 type)
  * Before the PF is removed: no more enables, and its VFs go now, whichever
  * driver enabled them, with the rescan lock not held.
  */
-void fsv_sriov_shutdown(struct fsv_vf *pf)
+void fsv_sriov_shutdown(struct fsv_func *pf)
 {
 	struct pci_dev *pdev;
 

@@ -84,9 +84,9 @@ static void fsv_vfio_reset_bars(struct fsv_vfio *fv)
 		*(__le32 *)st->bar_mem[0] =
 			cpu_to_le32(pdev->vendor | (u32)pdev->device << 16);
 	/* The BAR registers the user sees start as the function's own. */
-	raw_spin_lock_irqsave(&fv->vf->fbus->table_lock, flags);
-	memcpy(st->vbar, &fv->vf->cfg[PCI_BASE_ADDRESS_0], sizeof(st->vbar));
-	raw_spin_unlock_irqrestore(&fv->vf->fbus->table_lock, flags);
+	raw_spin_lock_irqsave(&fv->func->fbus->table_lock, flags);
+	memcpy(st->vbar, &fv->func->cfg[PCI_BASE_ADDRESS_0], sizeof(st->vbar));
+	raw_spin_unlock_irqrestore(&fv->func->fbus->table_lock, flags);
 }
 
 /* The open state with its BAR memory and triggers released. */
@@ -133,7 +133,7 @@ int fsv_vfio_open(struct fsv_vfio *fv)
 	}
 	fv->st = st;
 	fsv_vfio_reset_bars(fv);
-	fsv_vf_vfio_opened(fv->vf);
+	fsv_vgpu_opened(fv->func);
 out_count:
 	fv->users++;
 out:
@@ -149,14 +149,14 @@ void fsv_vfio_close(struct fsv_vfio *fv)
 		goto out;
 	fsv_vfio_state_free(fv->st);
 	fv->st = NULL;
-	fsv_vf_vfio_closed(fv->vf);
+	fsv_vgpu_closed(fv->func);
 out:
 	mutex_unlock(&fv->lock);
 }
 
-void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_vf *vf, struct pci_dev *pdev)
+void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_func *func, struct pci_dev *pdev)
 {
-	fv->vf = vf;
+	fv->func = func;
 	fv->pdev = pdev;
 	mutex_init(&fv->lock);
 }
@@ -443,7 +443,7 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 
 	if (pos >= PCI_BASE_ADDRESS_0 && pos < PCI_BASE_ADDRESS_0 + sizeof(fv->st->vbar)) {
 		u8 *v = fv->st->vbar + (pos - PCI_BASE_ADDRESS_0);
-		const u8 *wmask = fv->vf->masks->w + pos;
+		const u8 *wmask = fv->func->masks->w + pos;
 
 		mutex_lock(&fv->lock);
 		for (i = 0; i < n; i++) {
@@ -463,9 +463,9 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 		unsigned long flags;
 
 		if (!write) {
-			raw_spin_lock_irqsave(&fv->vf->fbus->table_lock, flags);
-			*val = fsv_vf_cfg_read_raw(fv->vf, pos, n);
-			raw_spin_unlock_irqrestore(&fv->vf->fbus->table_lock,
+			raw_spin_lock_irqsave(&fv->func->fbus->table_lock, flags);
+			*val = fsv_func_cfg_read_raw(fv->func, pos, n);
+			raw_spin_unlock_irqrestore(&fv->func->fbus->table_lock,
 						   flags);
 		}
 		return 0;
@@ -626,12 +626,12 @@ int fsv_vfio_check(int mode)
 	return -EOPNOTSUPP;
 }
 
-int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
+int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
 {
 	return 0;
 }
 
-void fsv_vfio_unregister(struct fsv_vf *vf)
+void fsv_vfio_unregister(struct fsv_func *func)
 {
 }
 

@@ -34,7 +34,7 @@ struct fsv_vfio {
 #if FSV_VFIO_API != FSV_VFIO_ADD
 	struct vfio_device vdev;	/* first: the allocators want it there */
 #endif
-	struct fsv_vf *vf;
+	struct fsv_func *func;
 	struct pci_dev *pdev;
 	/*
 	 * Protects users and st's contents; st is set at the first open and
@@ -48,7 +48,7 @@ struct fsv_vfio {
 };
 
 /* vfio.c: what user space can do with the device, for every VFIO API. */
-void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_vf *vf, struct pci_dev *pdev);
+void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_func *func, struct pci_dev *pdev);
 int fsv_vfio_open(struct fsv_vfio *fv);
 void fsv_vfio_close(struct fsv_vfio *fv);
 long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg);

@@ -72,7 +72,7 @@ static const struct vfio_device_ops fsv_vfio_ops = {
 };
 
 /* The function keeps its own IOMMU group; VFIO opens /dev/vfio/<group> on it. */
-int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
+int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
 {
 	struct fsv_vfio *fv;
 	int ret;
@@ -82,26 +82,26 @@ int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
 	fv = kzalloc(sizeof(*fv), GFP_KERNEL);
 	if (!fv)
 		return -ENOMEM;
-	fsv_vfio_init(fv, vf, pdev);
+	fsv_vfio_init(fv, func, pdev);
 	ret = vfio_add_group_dev(&pdev->dev, &fsv_vfio_ops, fv);
 	if (ret) {
 		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
 		kfree(fv);
 		return ret;
 	}
-	vf->vfio = fv;
+	func->vfio = fv;
 	return 0;
 }
 
-void fsv_vfio_unregister(struct fsv_vf *vf)
+void fsv_vfio_unregister(struct fsv_func *func)
 {
-	struct fsv_vfio *fv = vf->vfio;
+	struct fsv_vfio *fv = func->vfio;
 
 	if (!fv)
 		return;
 	/* Waits until user space has closed the device. */
 	vfio_del_group_dev(&fv->pdev->dev);
-	vf->vfio = NULL;
+	func->vfio = NULL;
 	kfree(fv);
 }
 #endif

@@ -49,77 +49,54 @@ static void fsv_vfio_vdev_request(struct vfio_device *vdev, unsigned int count)
 	fsv_vfio_request(to_fsv_vfio(vdev), count);
 }
 
-#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
-static int fsv_vfio_vdev_region_info_caps(struct vfio_device *vdev,
-					  struct vfio_region_info *info,
-					  struct vfio_info_cap *caps)
+static int __maybe_unused
+fsv_vfio_vdev_region_info_caps(struct vfio_device *vdev,
+			       struct vfio_region_info *info,
+			       struct vfio_info_cap *caps)
 {
 	return fsv_vfio_region_info(to_fsv_vfio(vdev), info, caps);
 }
-#endif
 
-#if FSV_VFIO_CORE_RELEASES
-static void fsv_vfio_vdev_release(struct vfio_device *vdev)
+/* Where the core frees the device: after this (FSV_VFIO_CORE_RELEASES). */
+static void __maybe_unused fsv_vfio_vdev_release(struct vfio_device *vdev)
 {
 	fsv_vfio_device_released(vdev);
 	fsv_vfio_gone();
 }
-#endif
 
-#ifdef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
-/* 5.15+: once for the first device fd, and after the last one. */
-static int fsv_vfio_vdev_open(struct vfio_device *vdev)
-{
-	return fsv_vfio_open(to_fsv_vfio(vdev));
-}
-
-static void fsv_vfio_vdev_close(struct vfio_device *vdev)
-{
-	fsv_vfio_close(to_fsv_vfio(vdev));
-}
-#else
-/* 5.13, 5.14: for every device fd; the module reference is ours to take. */
+/*
+ * Around the first device fd and after the last one (5.15+), or around
+ * every fd (5.13, 5.14), where the module reference is ours to take.
+ */
 static int fsv_vfio_vdev_open(struct vfio_device *vdev)
 {
 	int ret;
 
-	if (!try_module_get(THIS_MODULE))
+	if (!fsv_vfio_open_module_get())
 		return -ENODEV;
 	ret = fsv_vfio_open(to_fsv_vfio(vdev));
 	if (ret)
-		module_put(THIS_MODULE);
+		fsv_vfio_close_module_put();
 	return ret;
 }
 
 static void fsv_vfio_vdev_close(struct vfio_device *vdev)
 {
 	fsv_vfio_close(to_fsv_vfio(vdev));
-	module_put(THIS_MODULE);
+	fsv_vfio_close_module_put();
 }
-#endif
 
 static const struct vfio_device_ops fsv_vfio_ops = {
 	.name = "fake-sriov-vgpu",
 	FSV_VFIO_OPEN_OPS(fsv_vfio_vdev_open, fsv_vfio_vdev_close)
-#if FSV_VFIO_CORE_RELEASES
-	.release = fsv_vfio_vdev_release,
-#endif
+	FSV_VFIO_RELEASE_OP(fsv_vfio_vdev_release)
 	.read = fsv_vfio_vdev_read,
 	.write = fsv_vfio_vdev_write,
 	.ioctl = fsv_vfio_vdev_ioctl,
 	.mmap = fsv_vfio_vdev_mmap,
 	.request = fsv_vfio_vdev_request,
-#ifdef FSV_HAVE_VFIO_GET_REGION_INFO_CAPS
-	.get_region_info_caps = fsv_vfio_vdev_region_info_caps,
-#endif
-#ifdef FSV_HAVE_VFIO_IOMMUFD_OPS
-	.bind_iommufd = vfio_iommufd_emulated_bind,
-	.unbind_iommufd = vfio_iommufd_emulated_unbind,
-	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
-#endif
-#ifdef FSV_HAVE_VFIO_DETACH_IOAS
-	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
-#endif
+	FSV_VFIO_REGION_INFO_CAPS_OP(fsv_vfio_vdev_region_info_caps)
+	FSV_VFIO_IOMMUFD_OPS
 };
 
 /* Drops the device; with FSV_VFIO_CORE_RELEASES the core's .release ends it. */
@@ -130,7 +107,7 @@ static void fsv_vfio_put(struct fsv_vfio *fv)
 		fsv_vfio_gone();
 }
 
-int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
+int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
 {
 	struct fsv_vfio *fv;
 	int ret;
@@ -142,36 +119,36 @@ int fsv_vfio_register(struct fsv_vf *vf, struct pci_dev *pdev)
 	if (IS_ERR(fv))
 		return PTR_ERR(fv);
 	fsv_vfio_born();
-	fsv_vfio_init(fv, vf, pdev);
+	fsv_vfio_init(fv, func, pdev);
 
 	/*
 	 * With an emulated IOMMU, VFIO gives the function a group of its own;
 	 * otherwise it registers the function in the group it has.
 	 */
 	if (FSV_VFIO_EMULATED_IOMMU)
-		fsv_vf_group_detach(vf, pdev);
+		fsv_func_group_detach(func, pdev);
 	ret = fsv_vfio_register_dev(&fv->vdev);
 	if (ret) {
 		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
 		fsv_vfio_put(fv);
 		return ret;
 	}
-	vf->vfio = fv;
+	func->vfio = fv;
 	return 0;
 }
 
-void fsv_vfio_unregister(struct fsv_vf *vf)
+void fsv_vfio_unregister(struct fsv_func *func)
 {
-	struct fsv_vfio *fv = vf->vfio;
+	struct fsv_vfio *fv = func->vfio;
 
 	if (!fv)
 		return;
 	/* Waits until user space has closed the device. */
 	vfio_unregister_group_dev(&fv->vdev);
-	vf->vfio = NULL;
+	func->vfio = NULL;
 	/* Unbound but staying: the module's own group, as a GPU keeps one. */
-	if (FSV_VFIO_EMULATED_IOMMU && !vf->removing)
-		fsv_vf_group_ensure(vf, fv->pdev);
+	if (FSV_VFIO_EMULATED_IOMMU && !func->removing)
+		fsv_func_group_ensure(func, fv->pdev);
 	fsv_vfio_put(fv);
 }
 #endif
