@@ -48,9 +48,9 @@ int fsv_bus_first_free_devfn(struct fsv_bus *fbus)
 
 	raw_spin_lock_irqsave(&fbus->table_lock, flags);
 	for (i = 0; i < FSV_MAX_FUNCS; i++) {
-		if (!fbus->funcs[FSV_SEED_DEVFN(i)] &&
-		    !test_bit(FSV_SEED_DEVFN(i), fbus->reserved)) {
-			devfn = FSV_SEED_DEVFN(i);
+		if (!fbus->funcs[fsv_seed_devfn(i)] &&
+		    !test_bit(fsv_seed_devfn(i), fbus->reserved)) {
+			devfn = fsv_seed_devfn(i);
 			break;
 		}
 	}
@@ -60,7 +60,8 @@ int fsv_bus_first_free_devfn(struct fsv_bus *fbus)
 
 /* The function answering at devfn, if any; called under table_lock. */
 static struct fsv_func *fsv_bus_answering(struct fsv_bus *fbus,
-				      struct pci_bus *bus, unsigned int devfn)
+					  struct pci_bus *bus,
+					  unsigned int devfn)
 {
 	struct fsv_func *func;
 

@@ -112,10 +112,16 @@ static inline void fsv_pci_driver_set_managed_dma(struct pci_driver *drv)
 #if FSV_VFIO_API == FSV_VFIO_ALLOC
 /* The core frees the device after the driver's .release (fsv_vfio_gone()). */
 #define FSV_VFIO_CORE_RELEASES 1
-/* fsv_vfio_alloc_device(tag, member, dev, ops): a zeroed struct tag whose
- * vfio_device member is initialised, or an ERR_PTR. */
-#define fsv_vfio_alloc_device(tag, member, dev, ops) \
-	vfio_alloc_device(tag, member, dev, ops)
+/*
+ * A zeroed allocation of size bytes that starts with an initialised
+ * vfio_device (the driver's structure, its vfio_device first), or an
+ * ERR_PTR.
+ */
+static inline void *fsv_vfio_alloc_device(size_t size, struct device *dev,
+					  const struct vfio_device_ops *ops)
+{
+	return _vfio_alloc_device(size, dev, ops);
+}
 
 static inline void fsv_vfio_put_device(struct vfio_device *vdev)
 {
@@ -135,14 +141,16 @@ static inline void fsv_vfio_device_released(struct vfio_device *vdev)
 #else
 /* The driver owns the memory: the put frees it at once. */
 #define FSV_VFIO_CORE_RELEASES 0
-#define fsv_vfio_alloc_device(tag, member, dev, ops) ({		\
-	struct tag *__fv = kzalloc(sizeof(*__fv), GFP_KERNEL);		\
-									\
-	BUILD_BUG_ON(offsetof(struct tag, member) != 0);		\
-	if (__fv)							\
-		vfio_init_group_dev(&__fv->member, dev, ops);		\
-	__fv ? __fv : (struct tag *)ERR_PTR(-ENOMEM);			\
-})
+static inline void *fsv_vfio_alloc_device(size_t size, struct device *dev,
+					  const struct vfio_device_ops *ops)
+{
+	struct vfio_device *vdev = kzalloc(size, GFP_KERNEL);
+
+	if (!vdev)
+		return ERR_PTR(-ENOMEM);
+	vfio_init_group_dev(vdev, dev, ops);
+	return vdev;
+}
 
 /* Nothing to do: the driver frees the device in fsv_vfio_put_device(). */
 static inline void fsv_vfio_device_released(struct vfio_device *vdev)
@@ -165,11 +173,11 @@ static inline void fsv_vfio_put_device(struct vfio_device *vdev)
  * around the first and last, and hold the reference themselves.
  */
 #ifdef FSV_HAVE_VFIO_OPEN_DEVICE_OPS
-#define FSV_VFIO_OPEN_OPS(open, close) .open_device = open, .close_device = close,
+#define FSV_VFIO_OPEN_OPS(_open, _close) .open_device = _open, .close_device = _close,
 #define fsv_vfio_open_module_get()	true
 #define fsv_vfio_close_module_put()	do { } while (0)
 #else
-#define FSV_VFIO_OPEN_OPS(open, close) .open = open, .release = close,
+#define FSV_VFIO_OPEN_OPS(_open, _close) .open = _open, .release = _close,
 /* Called for every device fd: the module reference is the driver's. */
 #define fsv_vfio_open_module_get()	try_module_get(THIS_MODULE)
 #define fsv_vfio_close_module_put()	module_put(THIS_MODULE)

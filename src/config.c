@@ -95,7 +95,7 @@ static void fsv_bar_layout(const struct fsv_profile *p, u64 base,
  * writing all-ones reads back the size mask.
  */
 static void fsv_cfg_init_bars(struct fsv_func *func, int reg0,
-			     const u64 addr[FSV_NUM_BARS])
+			      const u64 addr[FSV_NUM_BARS])
 {
 	const struct fsv_profile *p = func->profile;
 	int i;

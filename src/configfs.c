@@ -68,6 +68,7 @@ static struct fsv_item *to_fsv_item(struct config_item *item)
  */
 static int fsv_item_enable(struct fsv_item *it)
 {
+	bool any_slot = it->slot < 0, any_function = it->function < 0;
 	unsigned int k, first = 0, last = fsv_cfs_num_buses - 1;
 	struct fsv_func_spec spec = {
 		.kind = FSV_STANDALONE,
@@ -78,7 +79,7 @@ static int fsv_item_enable(struct fsv_item *it)
 	struct fsv_bus *fbus = NULL;
 	int devfn = 0, ret = -ENOSPC;
 
-	if ((it->slot < 0) != (it->function < 0)) {
+	if (any_slot != any_function) {
 		FSV_ITEM_ERR(it, "set both slot and function, or neither (first free address)\n");
 		return -EINVAL;
 	}
@@ -171,52 +172,86 @@ static int fsv_item_store_int(struct fsv_item *it, const char *attr,
  * which serialises them with enable, rmdir and each other:
  *   ssize_t fsv_item_NAME_get(struct fsv_item *it, char *page)
  *   int fsv_item_NAME_set(struct fsv_item *it, const char *page)  0 or errno
+ * FSV_ITEM_ATTR(NAME) makes the configfs attribute of the pair (0644),
+ * FSV_ITEM_ATTR_RO(NAME) of a get alone (0444).
  */
-#define FSV_ITEM_SHOW(_name)						\
-static ssize_t fsv_item_##_name##_show(struct config_item *item,	\
-				       char *page)			\
-{									\
-	ssize_t ret;							\
-									\
-	mutex_lock(&fsv_cfs_lock);					\
-	ret = fsv_item_##_name##_get(to_fsv_item(item), page);		\
-	mutex_unlock(&fsv_cfs_lock);					\
-	return ret;							\
+static ssize_t fsv_item_show(struct config_item *item, char *page,
+			     ssize_t (*get)(struct fsv_item *, char *))
+{
+	ssize_t ret;
+
+	mutex_lock(&fsv_cfs_lock);
+	ret = get(to_fsv_item(item), page);
+	mutex_unlock(&fsv_cfs_lock);
+	return ret;
+}
+
+static ssize_t fsv_item_store(struct config_item *item, const char *page,
+			      size_t count,
+			      int (*set)(struct fsv_item *, const char *))
+{
+	int ret;
+
+	mutex_lock(&fsv_cfs_lock);
+	ret = set(to_fsv_item(item), page);
+	mutex_unlock(&fsv_cfs_lock);
+	return ret ? ret : count;
 }
 
 #define FSV_ITEM_ATTR(_name)						\
-FSV_ITEM_SHOW(_name)							\
+static ssize_t fsv_item_##_name##_show(struct config_item *item,	\
+				       char *page)			\
+{									\
+	return fsv_item_show(item, page, fsv_item_##_name##_get);	\
+}									\
 static ssize_t fsv_item_##_name##_store(struct config_item *item,	\
 					const char *page, size_t count)	\
 {									\
-	int ret;							\
-									\
-	mutex_lock(&fsv_cfs_lock);					\
-	ret = fsv_item_##_name##_set(to_fsv_item(item), page);		\
-	mutex_unlock(&fsv_cfs_lock);					\
-	return ret ? ret : count;					\
+	return fsv_item_store(item, page, count,			\
+			      fsv_item_##_name##_set);			\
 }									\
-CONFIGFS_ATTR(fsv_item_, _name)
+static struct configfs_attribute fsv_item_attr_##_name = {		\
+	.ca_owner = THIS_MODULE,					\
+	.ca_name = __stringify(_name),					\
+	.ca_mode = 0644,						\
+	.show = fsv_item_##_name##_show,				\
+	.store = fsv_item_##_name##_store,				\
+}
 
 #define FSV_ITEM_ATTR_RO(_name)						\
-FSV_ITEM_SHOW(_name)							\
-CONFIGFS_ATTR_RO(fsv_item_, _name)
-
-/* A decimal attribute in [_min, _max]. */
-#define FSV_ITEM_INT_ATTR(_name, _min, _max)				\
-static ssize_t fsv_item_##_name##_get(struct fsv_item *it, char *page)	\
+static ssize_t fsv_item_##_name##_show(struct config_item *item,	\
+				       char *page)			\
 {									\
-	return sprintf(page, "%d\n", it->_name);			\
+	return fsv_item_show(item, page, fsv_item_##_name##_get);	\
 }									\
-static int fsv_item_##_name##_set(struct fsv_item *it, const char *page) \
-{									\
-	return fsv_item_store_int(it, #_name, page, _min, _max,		\
-				  &it->_name);				\
-}									\
-FSV_ITEM_ATTR(_name)
+static struct configfs_attribute fsv_item_attr_##_name = {		\
+	.ca_owner = THIS_MODULE,					\
+	.ca_name = __stringify(_name),					\
+	.ca_mode = 0444,						\
+	.show = fsv_item_##_name##_show,				\
+}
 
-FSV_ITEM_INT_ATTR(slot, -1, 31);
-FSV_ITEM_INT_ATTR(function, -1, 7);
+/* The get and set of a decimal field of struct fsv_item in [_min, _max]. */
+#define FSV_ITEM_INT(_field, _min, _max)				\
+static int *fsv_item_##_field##_ptr(struct fsv_item *it)		\
+{									\
+	return (int *)((char *)it + offsetof(struct fsv_item, _field));	\
+}									\
+static ssize_t fsv_item_##_field##_get(struct fsv_item *it, char *page)	\
+{									\
+	return sprintf(page, "%d\n", *fsv_item_##_field##_ptr(it));	\
+}									\
+static int fsv_item_##_field##_set(struct fsv_item *it,		\
+				   const char *page)			\
+{									\
+	return fsv_item_store_int(it, #_field, page, _min, _max,	\
+				  fsv_item_##_field##_ptr(it));		\
+}
+
+FSV_ITEM_INT(slot, -1, 31)
+FSV_ITEM_ATTR(slot);
+FSV_ITEM_INT(function, -1, 7)
+FSV_ITEM_ATTR(function);
 
 /* In hex like the address: 2, 0002 and 0x2 are domain 0002; -1 is any. */
 static ssize_t fsv_item_domain_get(struct fsv_item *it, char *page)
@@ -297,7 +332,8 @@ static int fsv_item_enable_set(struct fsv_item *it, const char *page)
 	bool on;
 
 	if (fsv_parse_bool(page, &on)) {
-		FSV_ITEM_ERR(it, "enable: '%.*s' is not allowed; write 1, y, Y, on or 0, n, N, off\n",
+		FSV_ITEM_ERR(it,
+			     "enable: '%.*s' is not allowed; write 1, y, Y, on or 0, n, N, off\n",
 			     (int)strcspn(page, "\n"), page);
 		return -EINVAL;
 	}

@@ -62,7 +62,10 @@ struct fsv_cfg_masks {
 #define FSV_MAX_PFS		(FSV_MAX_FUNCS / 8)
 
 /* The address a VF numbered i gets when created at load time (the seed's). */
-#define FSV_SEED_DEVFN(i)	PCI_DEVFN((i) % 32, (i) / 32)
+static inline unsigned int fsv_seed_devfn(unsigned int i)
+{
+	return PCI_DEVFN(i % 32, i / 32);
+}
 
 /*
  * A vGPU type: time-sliced (slices == 0) with fb_mb of framebuffer, or

@@ -270,7 +270,7 @@ static int fsv_parse_vfs(struct fsv_load_plan *plan)
 	cur = strim(copy);
 	while (!ret && (tok = strsep(&cur, ",")) != NULL) {
 		char *colon = strchr(tok, ':');
-		unsigned int devfn = FSV_SEED_DEVFN(plan->count);
+		unsigned int devfn = fsv_seed_devfn(plan->count);
 		int type;
 
 		tok = strim(tok);
@@ -573,6 +573,6 @@ int fsv_params_parse(struct fsv_load_plan *plan)
 	if (ret)
 		return ret;
 	for (i = 0; i < num_vfs; i++)
-		fsv_plan_add(plan, FSV_SEED_DEVFN(i), vgpu_type);
+		fsv_plan_add(plan, fsv_seed_devfn(i), vgpu_type);
 	return 0;
 }

@@ -13,7 +13,7 @@
 
 #include "fsv.h"
 
-#define FSV_TYPES(arr)	.types = arr, .num_types = ARRAY_SIZE(arr)
+#define FSV_TYPES(arr)	.types = arr, .num_types = sizeof(arr) / sizeof((arr)[0])
 #define FSV_BARS(b0, b2, b4)						\
 	.bar_size = { b0, b2, b4 }, .bar_prefetch = { false, true, true }
 /* A GPU: framebuffer (GB), MIG compute slices, SR-IOV VFs, first VF offset. */

@@ -378,8 +378,8 @@ static int fsv_vfio_reset(struct fsv_vfio *fv)
 	mutex_unlock(&fv->lock);
 	ret = pci_user_read_config_word(fv->pdev, PCI_COMMAND, &cmd);
 	if (!ret)
-		ret = pci_user_write_config_word(fv->pdev, PCI_COMMAND,
-			cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+		ret = pci_user_write_config_word(fv->pdev, PCI_COMMAND, cmd &
+				~(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 	if (!ret)
 		ret = pci_user_write_config_word(fv->pdev,
 						 FSV_CAP_MSI + PCI_MSI_FLAGS, 0);

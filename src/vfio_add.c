@@ -39,13 +39,13 @@ static long fsv_vfio_add_ioctl(void *data, unsigned int cmd, unsigned long arg)
 }
 
 static ssize_t fsv_vfio_add_read(void *data, char __user *buf, size_t count,
-			      loff_t *ppos)
+				 loff_t *ppos)
 {
 	return fsv_vfio_read(data, buf, count, ppos);
 }
 
 static ssize_t fsv_vfio_add_write(void *data, const char __user *buf,
-			       size_t count, loff_t *ppos)
+				  size_t count, loff_t *ppos)
 {
 	return fsv_vfio_write(data, buf, count, ppos);
 }

@@ -14,6 +14,9 @@
 
 #if FSV_VFIO_API == FSV_VFIO_ALLOC || FSV_VFIO_API == FSV_VFIO_INIT
 
+/* fsv_vfio_alloc_device() makes a structure that starts with its vfio_device. */
+static_assert(offsetof(struct fsv_vfio, vdev) == 0);
+
 static struct fsv_vfio *to_fsv_vfio(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct fsv_vfio, vdev);
@@ -115,7 +118,7 @@ int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
 	if (fsv_opts.vfio_mode == FSV_VFIO_OFF)
 		return 0;
 
-	fv = fsv_vfio_alloc_device(fsv_vfio, vdev, &pdev->dev, &fsv_vfio_ops);
+	fv = fsv_vfio_alloc_device(sizeof(*fv), &pdev->dev, &fsv_vfio_ops);
 	if (IS_ERR(fv))
 		return PTR_ERR(fv);
 	fsv_vfio_born();
