@@ -14,6 +14,7 @@
  *   vfio.c      VFIO device operations (one set for every kernel)
  *   vfio_vdev.c VFIO registration through struct vfio_device (5.13+)
  *   vfio_add.c  VFIO registration through vfio_add_group_dev() (5.10-5.12)
+ *   vfio_none.c no VFIO registration (a kernel without CONFIG_VFIO)
  *   vgpu.c      vGPU type policy: current/creatable types, a GPU's capacity
  *   dev.c       one function's life, for every kind: create, publish, destroy
  *   iommu.c     IOMMU groups and the bus notifier that readies a new pci_dev
@@ -259,7 +260,7 @@ void fsv_sriov_shutdown(struct fsv_func *pf);
 int fsv_driver_register(const char *name);
 void fsv_driver_unregister(void);
 
-/* vfio.c, vfio_vdev.c, vfio_add.c */
+/* vfio.c, vfio_vdev.c, vfio_add.c, vfio_none.c */
 int fsv_vfio_check(int mode);
 const char *fsv_vfio_registration(void);
 int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev);

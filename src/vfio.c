@@ -21,7 +21,8 @@
  *    VFIO_DEVICE_RESET.
  * DMA needs nothing here: the function never pins user memory, so the
  * type1 container accepts and drops the user's maps on its own.
- * Registration is per VFIO API (vfio.h): vfio_vdev.c, vfio_add.c.
+ * Registration is per VFIO API (vfio.h): vfio_vdev.c, vfio_add.c,
+ * vfio_none.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -611,31 +612,4 @@ void fsv_vfio_exit(void)
 	wait_event(fsv_vfio_wq, !atomic_read(&fsv_vfio_live));
 }
 
-#else /* FSV_VFIO_NONE */
-
-const char *fsv_vfio_registration(void)
-{
-	return "none";
-}
-
-int fsv_vfio_check(int mode)
-{
-	if (mode != FSV_VFIO_ON)
-		return 0;
-	pr_err("vfio=on: this kernel offers no VFIO registration the module can use (needs CONFIG_VFIO with vfio_alloc_device, vfio_init_group_dev or vfio_add_group_dev); load with vfio=auto or vfio=off\n");
-	return -EOPNOTSUPP;
-}
-
-int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
-{
-	return 0;
-}
-
-void fsv_vfio_unregister(struct fsv_func *func)
-{
-}
-
-void fsv_vfio_exit(void)
-{
-}
 #endif

@@ -5,6 +5,7 @@
  * which one this kernel has):
  *   vfio_vdev.c  struct vfio_device based: FSV_VFIO_ALLOC, FSV_VFIO_INIT
  *   vfio_add.c   vfio_add_group_dev(): FSV_VFIO_ADD
+ *   vfio_none.c  no registration: FSV_VFIO_NONE
  */
 #ifndef FSV_VFIO_H
 #define FSV_VFIO_H
