@@ -3,22 +3,21 @@
  * fake-sriov-vgpu: a virtual PCI domain of fake NVIDIA vGPU functions.
  *
  * Private header shared by every file of the module. One prefix (fsv_) on
- * every symbol; one file per concern, each calling only the files below it
- * in this list (bus.c and dev.c are the one pair that call each other: the
- * bus looks functions up, functions live on a bus):
+ * every symbol; one file per concern, each calling only files below it in
+ * this list (no two files call each other):
  *   main.c      load and unload: the plan becomes buses, driver, functions
- *   params.c    module parameters, each checked once, into the load's plan
  *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
  *   driver.c    the stub "nvidia" PCI driver and its nvidia/ attributes
  *   sriov.c     a PF's SR-IOV: sriov_numvfs, enable at load, shutdown
- *   vfio.c      VFIO device operations (one set for every kernel)
  *   vfio_vdev.c VFIO registration through struct vfio_device (5.13+)
  *   vfio_add.c  VFIO registration through vfio_add_group_dev() (5.10-5.12)
  *   vfio_none.c no VFIO registration (a kernel without CONFIG_VFIO)
+ *   vfio.c      VFIO device operations (one set for every kernel)
  *   vgpu.c      vGPU type policy: current/creatable types, a GPU's capacity
  *   dev.c       one function's life, for every kind: create, publish, destroy
  *   iommu.c     IOMMU groups and the bus notifier that readies a new pci_dev
  *   bus.c       the virtual root bus, its MMIO window and config accessors
+ *   params.c    module parameters, each checked once, into the load's plan
  *   config.c    config space: each kind's registers, write masks, accesses
  *   profiles.c  the table of GPU profiles and their vGPU type catalogues
  *   compat.h    every difference between kernels, from conftest.sh's probes
