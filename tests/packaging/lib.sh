@@ -1,51 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 #
-# Helpers for tests/packaging/run: KTAP output and running commands inside a
-# Debian system tree (a chroot in a private mount namespace: nothing leaks to
-# the host, and the mounts vanish with the process).
+# Helpers for tests/packaging/run and tests/sections/deploy: KTAP output
+# (tests/lib/ktap.sh), have/missing (installed tools), running commands inside
+# a Debian system tree (a chroot in a private mount namespace: nothing leaks
+# to the host, and the mounts vanish with the process) and booting one.
 
-FSV_T=0
-FSV_FAILED=0
+# KTAP output (ok, not_ok, skip, check, diag): the shared host-side library.
+# Here a not_ok without a reason says "# failed".
+# shellcheck source=tests/lib/ktap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/ktap.sh"
+KTAP_DEFAULT_REASON=failed
 
-ok() {
-	FSV_T=$((FSV_T + 1))
-	printf 'ok %d %s\n' "$FSV_T" "$1"
-}
-
-not_ok() {
-	FSV_T=$((FSV_T + 1))
-	FSV_FAILED=$((FSV_FAILED + 1))
-	printf 'not ok %d %s # %s\n' "$FSV_T" "$1" "${2:-failed}"
-}
-
-skip() {
-	FSV_T=$((FSV_T + 1))
-	printf 'ok %d %s # SKIP %s\n' "$FSV_T" "$1" "$2"
-}
-
-diag() { printf '# %s\n' "$*"; }
-
-# check NAME CMD...: ok when CMD succeeds. CMD runs in this shell (a step may
-# set variables for later ones); its output goes to the log and, on failure,
-# its last lines become diagnostics.
-check() {
-	local name=$1 out rc=0
-	shift
-	out=$(mktemp)
-	"$@" >"$out" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		ok "$name"
-	else
-		tail -n 15 "$out" | sed 's/^/# /'
-		not_ok "$name" "$(tail -n 1 "$out" | cut -c1-160)"
-	fi
-	{
-		printf -- '--- %s\n' "$name"
-		cat "$out"
-	} >>"${FSV_LOG:-/dev/null}"
-	rm -f "$out"
-	return "$rc"
+have() { command -v "$1" >/dev/null 2>&1; }
+# missing TOOL...: print the TOOLs not installed; false when none is missing.
+missing() {
+	local t m=()
+	for t in "$@"; do have "$t" || m+=("$t"); done
+	[ ${#m[@]} -eq 0 ] && return 1
+	printf '%s' "${m[*]}"
 }
 
 # in_root DIR CMD...: run CMD (a shell command string) inside DIR.

@@ -2,6 +2,9 @@
 # shellcheck shell=sh
 #
 # /tests/lib.sh: KTAP helpers for guest test cases (busybox sh).
+# The host-side sections have their own bash library, tests/lib/ktap.sh: this
+# copy runs inside the VM, where only the initramfs exists (tests/vm/run
+# installs it as /tests/lib.sh), so the two stay separate.
 # A case sources this file, prints a plan, one result line per subtest, and
 # ends with `ktap_finish` (exit 0 all passed, 1 some failed, 4 all skipped).
 #
