@@ -28,11 +28,8 @@ n0=$((n / 5)) n1=$((n / 5)) n256=$((n / 50))
 [ $n256 -gt 0 ] || n256=1
 
 ktap_plan 8
-KFILE=/tmp/kbad31
-: >$KFILE
-# The runner scans the kernel log after the case, but the cycles log more
-# than the ring buffer holds: scan it (the runner's patterns) as they go.
-kscan() { klog_scan "$KFILE"; }
+# The cycles log more than the ring buffer holds: scan as they go.
+kscan_start /tmp/kbad31
 
 # udevd is stopped while the cycles run (fsv.sh: udev_stop, udev_start).
 holder=

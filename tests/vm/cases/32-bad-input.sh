@@ -234,10 +234,8 @@ row() {
 	done <"$IN/$_list"
 	if [ $_n = 0 ]; then
 		not_ok "$_name" "no inputs in $_list"
-	elif [ -z "$_err" ]; then
-		ok "$_name ($_n inputs)"
 	else
-		not_ok "$_name" "$_err"
+		ok_unless "$_name ($_n inputs)" "$_err"
 	fi
 }
 

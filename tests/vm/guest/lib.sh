@@ -25,6 +25,8 @@
 #                               (patterns.sh) to FILE, for cases whose log
 #                               outgrows the ring buffer before the runner
 #                               scans it
+#   kscan_start FILE; kscan     klog_scan into FILE, as a case goes
+#   ok_unless NAME ERR          ok NAME if ERR is empty, else not ok
 #   klog_report FILE NAME       klog_scan, then ok NAME if FILE is empty;
 #                               the count in KLOG_REPORTS
 #   dmesg_mark TEXT             write TEXT to the kernel log
@@ -144,6 +146,24 @@ wait_gone() {
 # shellcheck source=tests/vm/guest/patterns.sh
 . /tests/patterns.sh
 klog_scan() { dmesg | grep -E "$FSV_BAD" >>"$1"; }
+
+# For cases whose kernel log outgrows the ring buffer before the runner
+# scans it: kscan_start FILE empties FILE, each kscan appends the failing
+# lines so far to it, and klog_report FILE NAME reports them at the end.
+kscan_start() {
+	KFILE=$1
+	: >"$KFILE"
+}
+kscan() { klog_scan "$KFILE"; }
+
+# ok_unless NAME ERR: ok NAME when ERR is empty, else not ok with ERR.
+ok_unless() {
+	if [ -z "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$2"
+	fi
+}
 
 klog_report() {
 	klog_scan "$1"

@@ -100,34 +100,43 @@ static unsigned long long sysfs_bar_size(int bar)
 	return end ? end - start + 1 : 0;
 }
 
+/* n bytes of the device file at off, or the test fails. */
+static void xpread(int device, void *v, size_t n, off_t off)
+{
+	if (pread(device, v, n, off) != (ssize_t)n)
+		fail("pread 0x%llx: %s", (unsigned long long)off, strerror(errno));
+}
+
+static void xpwrite(int device, const void *v, size_t n, off_t off)
+{
+	if (pwrite(device, v, n, off) != (ssize_t)n)
+		fail("pwrite 0x%llx: %s", (unsigned long long)off, strerror(errno));
+}
+
 static uint32_t rd32(int device, off_t off)
 {
 	uint32_t v = 0xdeadbeef;
 
-	if (pread(device, &v, 4, off) != 4)
-		fail("pread 0x%llx: %s", (unsigned long long)off, strerror(errno));
+	xpread(device, &v, sizeof(v), off);
 	return v;
 }
 
 static void wr32(int device, off_t off, uint32_t v)
 {
-	if (pwrite(device, &v, 4, off) != 4)
-		fail("pwrite 0x%llx: %s", (unsigned long long)off, strerror(errno));
+	xpwrite(device, &v, sizeof(v), off);
 }
 
 static uint16_t rd16(int device, off_t off)
 {
 	uint16_t v = 0xdead;
 
-	if (pread(device, &v, 2, off) != 2)
-		fail("pread 0x%llx: %s", (unsigned long long)off, strerror(errno));
+	xpread(device, &v, sizeof(v), off);
 	return v;
 }
 
 static void wr16(int device, off_t off, uint16_t v)
 {
-	if (pwrite(device, &v, 2, off) != 2)
-		fail("pwrite 0x%llx: %s", (unsigned long long)off, strerror(errno));
+	xpwrite(device, &v, sizeof(v), off);
 }
 
 /*
