@@ -73,7 +73,8 @@ install(DIRECTORY "${_fsv_top}/src/" DESTINATION "${_fsv_srcdir}" COMPONENT dkms
   USE_SOURCE_PERMISSIONS
   FILES_MATCHING PATTERN "*.c" PATTERN "*.h" PATTERN "Makefile" PATTERN "Kbuild"
                  PATTERN "*.sh"
-  PATTERN "conftest.h" EXCLUDE PATTERN "*.mod.c" EXCLUDE PATTERN ".*" EXCLUDE)
+  PATTERN "conftest.h" EXCLUDE PATTERN "profile_names.h" EXCLUDE
+  PATTERN "*.mod.c" EXCLUDE PATTERN ".*" EXCLUDE)
 install(FILES "${_fsv_gen}/dkms.conf" "${_fsv_gen}/VERSION"
   DESTINATION "${_fsv_srcdir}" COMPONENT dkms)
 install(PROGRAMS "${_fsv_pkg}/common/fsv-dkms" DESTINATION "${_fsv_libexec}" COMPONENT dkms)

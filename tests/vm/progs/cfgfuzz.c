@@ -3,7 +3,7 @@
  * cfgfuzz: config space abuse of one fake function through
  * /sys/bus/pci/devices/BDF/config (the PCI core's accessors, then the
  * module's). The layout it checks is docs/module.md "The functions"
- * (src/dev.c): header, PM capability at 0x60, MSI capability (64-bit, one
+ * (src/config.c): header, PM capability at 0x60, MSI capability (64-bit, one
  * vector) at 0x68, PCIe v2 capability at 0x78, 4 KiB config space; every
  * other byte reads 0.
  *
@@ -55,7 +55,7 @@ static void fail(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Byte ranges [start, end) of registers with write-mask bits (src/dev.c). */
+/* Byte ranges [start, end) of registers with write-mask bits (src/config.c). */
 static const struct {
 	int start, end;
 } writable[] = {
