@@ -159,7 +159,7 @@ MODULE_PARM_DESC(num_domains, "PCI domains, domain= to domain+num_domains-1, eac
 
 static char *vfs = "";
 module_param_cb(vfs, &fsv_param_str_ops, &vfs, 0444);
-MODULE_PARM_DESC(vfs, "Per-VF list: TYPE puts entry i at the seed address, SS.F:TYPE at slot SS function F (hex), e.g. vfs=256,256,0,512 or vfs=00.0:256,1f.7:0");
+MODULE_PARM_DESC(vfs, "Per-VF list: TYPE puts entry i at slot i%32 function i/32, SS.F:TYPE at slot SS function F (hex), e.g. vfs=256,256,0,512 or vfs=00.0:256,1f.7:0");
 
 static bool strict;
 module_param_cb(strict, &fsv_param_bool_ops, &strict, 0444);

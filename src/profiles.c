@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The one table of GPU profiles. Device and subsystem IDs and classes are the
- * real boards' (REFERENCE: NVIDIA catalogue); BAR sizes are those of one vGPU
- * function, for PFs and VFs alike. vGPU type IDs: the L40S and RTX 6000 Ada
- * ranges are NVIDIA's; the T4 list keeps the seed's numbering (256, 512, ...)
- * so existing test tables keep working; the others are illustrative.
+ * real boards' (the supported-GPU list of NVIDIA's open-gpu-kernel-modules
+ * README); BAR sizes are those of one vGPU function, for PFs and VFs alike.
+ * vGPU type IDs: the L40S range is NVIDIA's; the T4 list keeps the numbering
+ * of the earlier tool this module replaces (256, 512, ...) so existing test
+ * tables keep working; the others are illustrative.
  * docs/profiles.md says where each figure (framebuffer, MIG slices, VFs, first
  * VF offset, type sizes) comes from and how sure it is.
  */
