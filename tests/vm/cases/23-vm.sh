@@ -196,7 +196,7 @@ fsv_load num_vfs=1 strict=1 vgpu_type=256
 $WALK $V hold >/tmp/hold 2>&1 &
 hp=$!
 i=0
-while ! grep -q holding /tmp/hold && kill -0 $hp 2>/dev/null && [ $i -lt $((100 * FSV_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q holding /tmp/hold && kill -0 $hp 2>/dev/null && [ $i -lt $((300 * FSV_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
 T=$SYSPCI/$V/nvidia/current_vgpu_type
 if grep -q holding /tmp/hold; then
 	check_errno "strict: type change is EBUSY while a VM has the VF" "Device or resource busy" wr "$T" 0
