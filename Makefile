@@ -4,8 +4,10 @@
 #   make               module + validator
 #   make module        build src/ against KDIR (default: the running kernel's
 #                      build dir; or KVER=<release>)
-#   make validator     cmake configure + build into build/
-#   make packages      validator + cpack (build/*.deb, build/*.rpm)
+#   make validator     cmake --preset release + cmake --build --preset release:
+#                      build/release/ (PRESET=debug or asan: another preset)
+#   make packages      validator + cpack: build/packages/*.deb, *.rpm
+#   make deps          install what is missing to build and test (scripts/install-deps)
 #   make demo          boot a 6.1 VM, load the module with 4 VFs, show them
 #   make check         every test section; ends with "N passed, N failed"
 #                      KERNELS="6.1" CASES="10-load" narrow the VM tests
@@ -31,6 +33,9 @@
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+# The validator's CMake preset (CMakePresets.json); it builds in build/PRESET.
+PRESET ?= release
+# Where the packages, the rpm repository and the node image go.
 BUILD_DIR ?= build
 JOBS ?= 2
 export KERNELS CASES FSV_CACHE
@@ -38,17 +43,17 @@ export KERNELS CASES FSV_CACHE
 all: module validator
 
 help:
-	@sed -n '3,27p' Makefile | sed 's/^# \{0,1\}//'
+	@awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' Makefile
 
 module:
 	$(MAKE) -C src KDIR=$(KDIR)
 
 validator:
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD_DIR) -j$(JOBS)
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) -j$(JOBS)
 
 packages: validator
-	cd $(BUILD_DIR) && cpack
+	cd build/$(PRESET) && cpack -B $(abspath $(BUILD_DIR))/packages
 
 deps:
 	@scripts/install-deps --check >/dev/null || scripts/install-deps

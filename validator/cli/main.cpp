@@ -26,6 +26,9 @@ constexpr int kExitOk = 0;
 constexpr int kExitExpectation = 1;
 constexpr int kExitUsage = 2;
 
+/// The selector without --selector or --kubevirt-cr: the T4 VF, the module's default.
+constexpr const char* kDefaultSelector = "10de:1eb8";
+
 constexpr const char* kDescription =
     "Check every PCI device that matches a KubeVirt pciHostDevices selector\n"
     "against KubeVirt's discovery rules, and say whether the node will advertise\n"
@@ -139,7 +142,7 @@ int run(const Options& opt) {
     selectors.insert(selectors.end(), cr->begin(), cr->end());
   }
   if (selectors.empty()) {
-    selectors.push_back(fsv::selector_from_arg("10de:1eb8").value());
+    selectors.push_back(fsv::selector_from_arg(kDefaultSelector).value());
   }
 
   fsv::ValidateOptions vo;
@@ -213,12 +216,15 @@ int cli_main(int argc, char** argv) {
 
   Options opt;
   app.add_option("-s,--selector", opt.selectors,
-                 "PCI vendor:device to check, like a pciVendorSelector\n"
-                 "(repeatable; default 10de:1eb8 without --kubevirt-cr)")
+                 std::string("PCI vendor:device to check, like a pciVendorSelector\n"
+                             "(repeatable; default ") +
+                     kDefaultSelector + " without --kubevirt-cr)")
       ->type_name("VENDOR:DEVICE")
       ->check(CLI::Validator(
           [](std::string& v) {
-            return fsv::is_valid_pci_id(v) ? std::string() : "not VENDOR:DEVICE (e.g. 10de:1eb8)";
+            return fsv::is_valid_pci_id(v)
+                       ? std::string()
+                       : std::string("not VENDOR:DEVICE (e.g. ") + kDefaultSelector + ")";
           },
           "", "pci-id"));
   app.add_option("-c,--kubevirt-cr", opt.cr_file,

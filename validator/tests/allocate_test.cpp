@@ -29,6 +29,7 @@ struct Case {
   bool cdev_left_out;
 };
 
+// NOLINTNEXTLINE(readability-identifier-naming): GoogleTest looks for this name
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 // The device as the case describes it, read back through a FactReader.

@@ -1,29 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // The built binary as a subprocess: exit codes, formats, --version, --help, --wait.
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 #include "fsv/rules.hpp"
+#include "spawn.hpp"
 #include "tree.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
+using Run = fsv::test::Spawned;
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
@@ -32,28 +26,13 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+/// The built validator with ARGS (blank-separated, no quoting).
 Run run(const std::string& args) {
-  // Per process and call: ctest runs test cases in parallel processes.
-  static int calls = 0;
-  const std::string err_file = ::testing::TempDir() + "fsv-cli-stderr-" +
-                               std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".txt";
-  const std::string cmd =
-      std::string("NO_COLOR= ") + FSV_VALIDATE_BIN + " " + args + " 2>" + err_file;
-  Run r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    return r;
+  std::vector<std::string> argv{FSV_VALIDATE_BIN};
+  for (auto& a : fsv::test::split_args(args)) {
+    argv.push_back(std::move(a));
   }
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-    r.out.append(buf, n);
-  }
-  const int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file);
-  std::remove(err_file.c_str());
-  return r;
+  return fsv::test::spawn(argv, {"NO_COLOR="});
 }
 
 class Cli : public ::testing::Test {
@@ -195,7 +174,7 @@ TEST_F(Cli, RuleSetsDecideTheGateOnA61ShapedNode) {
   EXPECT_EQ(nlohmann::json::parse(again.out)["summary"]["not_allocatable"], 4);
   // The same node with the cdev nodes (6.6+ with CONFIG_VFIO_DEVICE_CDEV).
   for (int i = 0; i < 4; ++i) {
-    tree.write(tree.dev() / "vfio" / "devices" / ("vfio" + std::to_string(i)), "");
+    fsv::test::write_file(tree.dev() / "vfio" / "devices" / ("vfio" + std::to_string(i)), "");
   }
   EXPECT_EQ(run(r61 + "--rules kubevirt-1.9.0 --expect 4").rc, 0);
   EXPECT_EQ(run(r61 + "--rules kubevirt-main --expect 4").rc, 0);
@@ -233,7 +212,8 @@ TEST_F(Cli, EveryRuleSetIsDocumented) {
     EXPECT_NE(doc.find("`" + name + "`"), std::string::npos) << name;
     if (n.alias) {
       const std::string target(fsv::to_string(n.rules));
-      EXPECT_NE(help.find(name + ": alias of " + target), std::string::npos) << help;
+      const std::string alias_of = ": alias of " + target;
+      EXPECT_NE(help.find(name + alias_of), std::string::npos) << help;
       EXPECT_NE(man_text.find("alias of " + target), std::string::npos);
       EXPECT_NE(doc.find("alias of `" + target + "`"), std::string::npos);
     }

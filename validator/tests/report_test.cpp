@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fsv/report.hpp"
 
-#include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "spawn.hpp"
 #include "tree.hpp"
 
 namespace fsv {
@@ -163,10 +163,11 @@ TEST(JunitReport, OneTestcasePerDevice) {
             std::string::npos);
   EXPECT_NE(xml.find("name=\"expectation\">\n      <failure"), std::string::npos);
   // Well-formed: validate with xmllint when it is installed.
-  if (std::system("command -v xmllint >/dev/null 2>&1") == 0) {
+  if (fsv::test::spawn({"xmllint", "--version"}).rc == 0) {
     const std::string path = ::testing::TempDir() + "fsv-junit.xml";
     std::ofstream(path) << xml;
-    EXPECT_EQ(std::system(("xmllint --noout " + path).c_str()), 0);
+    const auto lint = fsv::test::spawn({"xmllint", "--noout", path});
+    EXPECT_EQ(lint.rc, 0) << lint.err;
   }
 }
 

@@ -39,6 +39,7 @@ const RuleResult& find(const Evaluation& e, const std::string& id) {
 }  // namespace
 
 // Readable parameter names in test output instead of a byte dump.
+// NOLINTNEXTLINE(readability-identifier-naming): GoogleTest looks for this name
 void PrintTo(RuleSet rules, std::ostream* os) { *os << to_string(rules); }
 
 namespace {

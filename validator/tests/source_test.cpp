@@ -104,10 +104,10 @@ TEST(FactReader, NumaNodeParsedLikeKubevirt) {
 TEST(FactReader, FirstPciIdLineWins) {
   test::Tree tree;
   const auto d = tree.add(test::vf(0));
-  tree.write(d / "uevent", "DRIVER=nvidia\nPCI_ID= 10DE:2236 \nPCI_ID=10DE:1EB8\n");
+  test::write_file(d / "uevent", "DRIVER=nvidia\nPCI_ID= 10DE:2236 \nPCI_ID=10DE:1EB8\n");
   const FactReader reader(tree.sys(), tree.dev());
   EXPECT_EQ(reader.read_pci_id(d.string()).value_or(""), "10de:2236");
-  tree.write(d / "uevent", "DRIVER=nvidia\n");
+  test::write_file(d / "uevent", "DRIVER=nvidia\n");
   EXPECT_FALSE(reader.read_pci_id(d.string()).has_value());
 }
 

@@ -13,7 +13,10 @@ namespace fs = std::filesystem;
 DeviceSpec vf(int i) {
   DeviceSpec s;
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "0001:00:%02x.%d", i % 32, i / 32);
+  const int n = std::snprintf(buf, sizeof(buf), "0001:00:%02x.%d", i % 32, i / 32);
+  if (n < 0 || static_cast<size_t>(n) >= sizeof(buf)) {
+    throw std::invalid_argument("vf(" + std::to_string(i) + "): no such address");
+  }
   s.address = buf;
   s.group = std::to_string(100 + i);
   return s;
@@ -40,18 +43,20 @@ fs::path Tree::device_dir(const std::string& address) const {
   return sys() / "devices" / "pci0001:00" / address;
 }
 
-void Tree::write(const fs::path& file, const std::string& content) const {
+void write_file(const fs::path& file, const std::string& content) {
   fs::create_directories(file.parent_path());
   std::ofstream f(file, std::ios::trunc);
   f << content;
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
 fs::path Tree::add(const DeviceSpec& s) {
-  const fs::path d = device_dir(s.address);
+  fs::path d = device_dir(s.address);  // returned: not const, so it moves
   fs::create_directories(d);
-  write(d / "uevent", "DRIVER=" + s.driver.value_or("") + "\nPCI_CLASS=30000\nPCI_ID=" + s.pci_id +
-                          "\nPCI_SUBSYS_ID=10DE:12A2\nPCI_SLOT_NAME=" + s.address + "\n");
-  write(d / "numa_node", s.numa + "\n");
+  write_file(d / "uevent", "DRIVER=" + s.driver.value_or("") +
+                               "\nPCI_CLASS=30000\nPCI_ID=" + s.pci_id +
+                               "\nPCI_SUBSYS_ID=10DE:12A2\nPCI_SLOT_NAME=" + s.address + "\n");
+  write_file(d / "numa_node", s.numa + "\n");
   if (s.driver) {
     fs::create_directories(sys() / "bus" / "pci" / "drivers" / *s.driver);
     fs::create_symlink("../../../bus/pci/drivers/" + *s.driver, d / "driver");
@@ -59,14 +64,14 @@ fs::path Tree::add(const DeviceSpec& s) {
   if (s.nvidia_dir) {
     fs::create_directories(d / "nvidia");
     if (s.vgpu_type) {
-      write(d / "nvidia" / "current_vgpu_type", *s.vgpu_type + "\n");
+      write_file(d / "nvidia" / "current_vgpu_type", *s.vgpu_type + "\n");
     }
     if (s.creatable) {
-      write(d / "nvidia" / "creatable_vgpu_types", *s.creatable);
+      write_file(d / "nvidia" / "creatable_vgpu_types", *s.creatable);
     }
   }
   if (s.sriov_totalvfs) {
-    write(d / "sriov_totalvfs", "16\n");
+    write_file(d / "sriov_totalvfs", "16\n");
   }
   for (const auto& v : s.virtfns) {
     fs::create_symlink("../0001:00:1f.7", d / v);
@@ -74,10 +79,10 @@ fs::path Tree::add(const DeviceSpec& s) {
   for (const auto& e : s.vfio_dev) {
     fs::create_directories(d / "vfio-dev" / e);
     if (s.vfio_dev_cdev) {
-      write(d / "vfio-dev" / e / "dev", "511:0\n");
+      write_file(d / "vfio-dev" / e / "dev", "511:0\n");
     }
     if (s.vfio_dev_nodes) {
-      write(dev() / "vfio" / "devices" / e, "");
+      write_file(dev() / "vfio" / "devices" / e, "");
     }
   }
   if (s.group) {
@@ -92,24 +97,27 @@ fs::path Tree::add(const DeviceSpec& s) {
       }
     }
     if (s.vfio_node) {
-      write(dev() / "vfio" / *s.group, "");
+      write_file(dev() / "vfio" / *s.group, "");
     }
   }
-  write(dev() / "vfio" / "vfio", "");
+  write_file(dev() / "vfio" / "vfio", "");
   fs::create_symlink("../../../devices/pci0001:00/" + s.address,
                      sys() / "bus" / "pci" / "devices" / s.address);
   return d;
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
 void Tree::remove(const std::string& address) {
   fs::remove(sys() / "bus" / "pci" / "devices" / address);
   fs::remove_all(device_dir(address));
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
 void Tree::remove_vfio_dev_node(const std::string& entry) {
   fs::remove(dev() / "vfio" / "devices" / entry);
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
 void Tree::remove_vfio_container_node() { fs::remove(dev() / "vfio" / "vfio"); }
 
 }  // namespace fsv::test

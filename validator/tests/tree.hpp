@@ -39,6 +39,9 @@ struct DeviceSpec {
 /// A fake vGPU VF number i at the seed address 0001:00:SS.F with group 100+i.
 DeviceSpec vf(int i);
 
+/// Writes FILE (any path: in a Tree or not), creating its directories.
+void write_file(const std::filesystem::path& file, const std::string& content);
+
 class Tree {
  public:
   Tree();
@@ -59,7 +62,6 @@ class Tree {
   void remove_vfio_dev_node(const std::string& entry);
   /// Removes dev/vfio/vfio (the VFIO container node).
   void remove_vfio_container_node();
-  void write(const std::filesystem::path& file, const std::string& content) const;
 
  private:
   std::filesystem::path root_;

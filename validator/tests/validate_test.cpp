@@ -158,7 +158,7 @@ TEST(ValidateWaiting, RecheckCatchesAttributeWrites) {
   const FactReader reader(tree.sys(), tree.dev());
   std::thread late([&tree, dir] {
     std::this_thread::sleep_for(200ms);
-    tree.write(dir / "nvidia" / "current_vgpu_type", "256\n");
+    test::write_file(dir / "nvidia" / "current_vgpu_type", "256\n");
   });
   auto r = validate_waiting(*src, reader, t4({Expectation::Kind::exact, 1}), 10s, 100ms);
   late.join();
