@@ -78,17 +78,17 @@ static int fsv_pf_alloc_vfs(struct fsv_func *pf)
 	return 0;
 }
 
-/* The addresses a function takes: its own, and a PF's whole VF range. */
-static unsigned int fsv_func_span(const struct fsv_func *func)
+/* The addresses a function of kind takes: its own, and a PF's VF range. */
+static unsigned int fsv_span(enum fsv_kind kind, const struct fsv_profile *p)
 {
-	return func->kind == FSV_PF ? fsv_pf_span(func->profile) : 1;
+	return kind == FSV_PF ? fsv_pf_span(p) : 1;
 }
 
 /* Takes the function's addresses in the table, or -EEXIST; under table_lock. */
 static int fsv_func_publish(struct fsv_func *func)
 {
 	struct fsv_bus *fbus = func->fbus;
-	unsigned int i, end = func->devfn + fsv_func_span(func);
+	unsigned int i, end = func->devfn + fsv_span(func->kind, func->profile);
 
 	for (i = func->devfn; i < end; i++)
 		if (fbus->funcs[i] || test_bit(i, fbus->reserved))
@@ -105,7 +105,7 @@ static int fsv_func_publish(struct fsv_func *func)
 static void fsv_func_unpublish(struct fsv_func *func)
 {
 	struct fsv_bus *fbus = func->fbus;
-	unsigned int i, end = func->devfn + fsv_func_span(func);
+	unsigned int i, end = func->devfn + fsv_span(func->kind, func->profile);
 
 	for (i = func->devfn; i < end; i++) {
 		clear_bit(i, fbus->reserved);
@@ -164,8 +164,7 @@ int fsv_func_create(struct fsv_bus *fbus, const struct fsv_func_spec *spec,
 	if (spec->kind == FSV_PF &&
 	    (!p->total_vfs || PCI_FUNC(spec->devfn)))
 		return -EINVAL;
-	if (spec->devfn + (spec->kind == FSV_PF ? fsv_pf_span(p) : 1) >
-	    FSV_MAX_FUNCS)
+	if (spec->devfn + fsv_span(spec->kind, p) > FSV_MAX_FUNCS)
 		return -EINVAL;
 
 	func = fsv_func_alloc(fbus, spec->kind, spec->devfn, p,

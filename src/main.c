@@ -180,9 +180,11 @@ static int __init fsv_init(void)
 	ret = -ENOMEM;
 	n = plan->num_domains;
 	fsv_buses = kcalloc(n, sizeof(*fsv_buses), GFP_KERNEL);
-	fsv_pfs = kcalloc(n * plan->count, sizeof(*fsv_pfs), GFP_KERNEL);
-	plan->created = kcalloc(n * plan->count, sizeof(*plan->created),
-				GFP_KERNEL);
+	/* The plan's functions are all PFs (mode=sriov) or all standalone. */
+	fsv_pfs = kcalloc(fsv_opts.sriov ? n * plan->count : 0,
+			  sizeof(*fsv_pfs), GFP_KERNEL);
+	plan->created = kcalloc(fsv_opts.sriov ? 0 : n * plan->count,
+				sizeof(*plan->created), GFP_KERNEL);
 	if (!fsv_buses || !fsv_pfs || !plan->created)
 		goto err_teardown;
 	ret = fsv_masks_init();
