@@ -65,7 +65,7 @@ static struct fsv_func *fsv_bus_answering(struct fsv_bus *fbus,
 {
 	struct fsv_func *func;
 
-	if (bus->number != 0 || devfn >= FSV_MAX_FUNCS)
+	if (bus->number != fbus->busnr || devfn >= FSV_MAX_FUNCS)
 		return NULL;
 	func = fbus->funcs[devfn];
 	return func && fsv_func_present(func) ? func : NULL;
@@ -152,12 +152,25 @@ static int fsv_bus_reserve_mmio(struct fsv_bus *fbus)
 	return ret;
 }
 
+/* The highest bus number domain does not use, or -ENOSPC. */
+static int fsv_bus_free_number(int domain)
+{
+	int n;
+
+	for (n = 0xff; n >= 0; n--)
+		if (!pci_find_bus(domain, n))
+			return n;
+	return -ENOSPC;
+}
+
 /*
- * Creates the root bus of PCI domain "domain": -EEXIST if the host has that
- * domain already (without a message), -EBUSY if no room is left for the
+ * Creates a root bus in PCI domain "domain" with bus number busnr (-1: 0,
+ * or in domain 0000, where the host's own buses are, the highest free one):
+ * -EEXIST if the host has that bus already (without a message), -ENOSPC if
+ * domain 0000 has no free bus number, -EBUSY if no room is left for the
  * MMIO window.
  */
-int fsv_bus_create(struct fsv_bus *fbus, int domain)
+int fsv_bus_create(struct fsv_bus *fbus, int domain, int busnr)
 {
 	LIST_HEAD(resources);
 	int ret;
@@ -167,24 +180,35 @@ int fsv_bus_create(struct fsv_bus *fbus, int domain)
 	mutex_init(&fbus->type_lock);
 	fsv_sysdata_init(&fbus->sysdata, domain);
 
+	if (busnr < 0)
+		busnr = domain ? 0 : fsv_bus_free_number(domain);
+	if (busnr < 0)
+		return busnr;
 	/* The caller says which parameter chose it (main.c). */
-	if (pci_find_bus(domain, 0))
+	if (pci_find_bus(domain, busnr))
 		return -EEXIST;
+	fbus->busnr = busnr;
 
 	ret = fsv_bus_reserve_mmio(fbus);
 	if (ret)
 		return ret;
 
+	/* The one bus number it decodes, so it claims no range of the domain. */
+	fbus->busn.name = fbus->mmio_name;
+	fbus->busn.start = busnr;
+	fbus->busn.end = busnr;
+	fbus->busn.flags = IORESOURCE_BUS;
+	pci_add_resource(&resources, &fbus->busn);
 	pci_add_resource(&resources, &fbus->mmio);
 	pci_lock_rescan_remove();
-	fbus->bus = pci_create_root_bus(NULL, 0, &fsv_pci_ops, &fbus->sysdata,
-					&resources);
+	fbus->bus = pci_create_root_bus(NULL, busnr, &fsv_pci_ops,
+					&fbus->sysdata, &resources);
 	if (fbus->bus)
 		pci_bus_add_devices(fbus->bus);
 	pci_unlock_rescan_remove();
 	if (!fbus->bus) {
 		pci_free_resource_list(&resources);
-		pr_err("cannot create the root bus of PCI domain %04x\n", domain);
+		pr_err("cannot create the root bus %04x:%02x\n", domain, busnr);
 		ret = -ENOMEM;
 		goto err_release_mmio;
 	}

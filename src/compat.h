@@ -254,6 +254,43 @@ static inline int fsv_pci_iov_resource(int bar)
 #endif
 }
 
+/*
+ * Mediated devices (mode=mdev): one API, 6.1 and later, with
+ * mdev_register_parent(), struct mdev_type and the driver's get_available()
+ * and show_description(); instances are struct vfio_device (FSV_VFIO_ALLOC)
+ * on VFIO's emulated IOMMU. 5.10 and 5.15 have older mdev APIs: mode=mdev is
+ * refused there, naming FSV_MDEV_MISSING.
+ */
+#if !defined(FSV_HAVE_MDEV_REGISTER_PARENT)
+#define FSV_MDEV_API 0
+#define FSV_MDEV_MISSING "mdev_register_parent() (the mdev API of Linux 6.1 and later)"
+#elif !IS_ENABLED(CONFIG_VFIO_MDEV)
+#define FSV_MDEV_API 0
+#define FSV_MDEV_MISSING "CONFIG_VFIO_MDEV (the kernel was built without mediated devices)"
+#elif FSV_VFIO_API != FSV_VFIO_ALLOC
+#define FSV_MDEV_API 0
+#define FSV_MDEV_MISSING "vfio_alloc_device() with VFIO's emulated IOMMU"
+#else
+#define FSV_MDEV_API 1
+#define FSV_MDEV_MISSING ""
+#endif
+
+/*
+ * Drops what should be the last reference to a kobject and returns once its
+ * release has run: CONFIG_DEBUG_KOBJECT_RELEASE defers releases by seconds,
+ * and a kobject whose release reads memory of ours (an mdev type's reads its
+ * parent) must not outlive it.
+ */
+#include <linux/kobject.h>
+#include <linux/workqueue.h>
+static inline void fsv_kobject_put_last(struct kobject *kobj)
+{
+	kobject_put(kobj);
+#ifdef CONFIG_DEBUG_KOBJECT_RELEASE
+	flush_delayed_work(&kobj->release);
+#endif
+}
+
 /* eventfd_signal() lost its count argument in 6.8. */
 #include <linux/eventfd.h>
 static inline void fsv_eventfd_signal(struct eventfd_ctx *ctx)

@@ -310,8 +310,8 @@ void fsv_func_cfg_read(struct fsv_func *func, int where, int size, u32 *val)
 	 * bus as a function of its own (VFs are not: the PCI core finds them
 	 * through their PF, never by scanning).
 	 */
-	if (func->kind != FSV_VF && where <= PCI_HEADER_TYPE &&
-	    where + size > PCI_HEADER_TYPE) {
+	if ((func->kind == FSV_STANDALONE || func->kind == FSV_PF) &&
+	    where <= PCI_HEADER_TYPE && where + size > PCI_HEADER_TYPE) {
 		unsigned int slot = PCI_SLOT(func->devfn), fn;
 
 		for (fn = 0; fn < 8; fn++) {

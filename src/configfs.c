@@ -121,8 +121,9 @@ static int fsv_item_enable(struct fsv_item *it)
 			     fsv_cfs_first_domain(), fsv_cfs_last_domain(),
 			     FSV_MAX_FUNCS);
 	else if (ret == -EEXIST && first == last)
-		FSV_ITEM_ERR(it, "address %04x:00:%02x.%x is taken by another VF\n",
-			     fbus->domain, PCI_SLOT(devfn), PCI_FUNC(devfn));
+		FSV_ITEM_ERR(it, "address %04x:%02x:%02x.%x is taken by another VF\n",
+			     fbus->domain, fbus->busnr, PCI_SLOT(devfn),
+			     PCI_FUNC(devfn));
 	else if (ret == -EEXIST)
 		FSV_ITEM_ERR(it, "address %02x.%x is taken in every domain, %04x..%04x\n",
 			     PCI_SLOT(devfn), PCI_FUNC(devfn),
@@ -350,8 +351,9 @@ static ssize_t fsv_item_address_get(struct fsv_item *it, char *page)
 {
 	if (!it->func)
 		return 0;
-	return sprintf(page, "%04x:00:%02x.%x\n", it->func->fbus->domain,
-		       PCI_SLOT(it->func->devfn), PCI_FUNC(it->func->devfn));
+	return sprintf(page, "%04x:%02x:%02x.%x\n", it->func->fbus->domain,
+		       it->func->fbus->busnr, PCI_SLOT(it->func->devfn),
+		       PCI_FUNC(it->func->devfn));
 }
 FSV_ITEM_ATTR_RO(address);
 

@@ -134,6 +134,15 @@ static int fsv_probe_fn(struct vfio_device *v, struct vfio_region_info *i,
 struct vfio_device_ops fsv_probe_ops = { .get_region_info_caps = fsv_probe_fn };
 C
 
+probe MDEV_REGISTER_PARENT <<'C'
+#include <linux/mdev.h>
+static unsigned int fsv_probe_avail(struct mdev_type *t) { return 0; }
+struct mdev_driver fsv_probe_drv = { .get_available = fsv_probe_avail };
+int (*fsv_probe_fn)(struct mdev_parent *, struct device *,
+	struct mdev_driver *, struct mdev_type **, unsigned int) =
+	mdev_register_parent;
+C
+
 # The toolchain and headers first: an empty module must build, or every
 # probe below would fail for a reason that has nothing to do with features.
 mkdir -p "$tmp/empty"

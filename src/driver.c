@@ -5,6 +5,9 @@
  * nvidia/ attributes and a VFIO device; PFs get neither, as on NVIDIA's
  * driver, and enable their VFs through sriov_numvfs. probe() creates
  * nvidia/, so it exists before the driver core sends the bind uevent.
+ * In mode=mdev the VFs and standalone GPUs are mdev parents instead
+ * (mdev.c): bound, they have mdev_supported_types/; unbound, neither types
+ * nor instances, as with NVIDIA's vGPU 16 driver.
  *
  * The ID table matches every NVIDIA function, but probe accepts only the
  * module's own; there is deliberately no MODULE_DEVICE_TABLE, so a real GPU
@@ -92,6 +95,8 @@ static int fsv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;	/* a real GPU: not ours */
 	if (func->kind == FSV_PF)
 		return 0;
+	if (fsv_opts.mdev)
+		return fsv_mdev_parent_add(func, pdev);
 	ret = sysfs_create_group(&pdev->dev.kobj, &fsv_nvidia_group);
 	if (!ret) {
 		ret = fsv_vfio_register(func, pdev);
@@ -114,6 +119,10 @@ static void fsv_remove(struct pci_dev *pdev)
 		/* As a real PF driver: its VFs go with it. */
 		if (pci_num_vf(pdev))
 			fsv_sriov_configure(pdev, 0);
+		return;
+	}
+	if (fsv_opts.mdev) {
+		fsv_mdev_parent_remove(func);
 		return;
 	}
 	fsv_vfio_unregister(func);

@@ -9,6 +9,8 @@
  *   configfs.c  run-time control under /sys/kernel/config/fake-sriov-vgpu/
  *   driver.c    the stub "nvidia" PCI driver and its nvidia/ attributes
  *   sriov.c     a PF's SR-IOV: sriov_numvfs, enable at load, shutdown
+ *   mdev.c      mode=mdev: a GPU function as mdev parent, its instances
+ *   mdev_none.c mode=mdev refused (a kernel without the 6.1+ mdev API)
  *   vfio_vdev.c VFIO registration through struct vfio_device (5.13+)
  *   vfio_add.c  VFIO registration through vfio_add_group_dev() (5.10-5.12)
  *   vfio_none.c no VFIO registration (a kernel without CONFIG_VFIO)
@@ -78,6 +80,21 @@ struct fsv_vgpu_type {
 	u8 slices;
 };
 
+/*
+ * A mediated-device vGPU type (vGPU 16 and earlier): the directory
+ * nvidia-<id>, its name, and the figures of its description; max_instance
+ * is per GPU.
+ */
+struct fsv_mdev_type {
+	u16 id;
+	const char *name;
+	u32 fb_mb;
+	u8 heads;
+	u8 frl;			/* frame rate limit */
+	u16 xres, yres;		/* max_resolution */
+	u8 max_instance;
+};
+
 struct fsv_profile {
 	const char *name;		/* profile= value, e.g. "t4" */
 	const char *model;		/* marketing name, for logs and docs */
@@ -90,6 +107,8 @@ struct fsv_profile {
 	bool bar_prefetch[FSV_NUM_BARS];
 	const struct fsv_vgpu_type *types;
 	unsigned int num_types;
+	const struct fsv_mdev_type *mdev_types;	/* mode=mdev */
+	unsigned int num_mdev_types;
 	/* One physical GPU: what its vGPUs share. */
 	u32 fb_mb;
 	u8 mig_slices;			/* 0: no MIG */
@@ -103,13 +122,15 @@ enum fsv_kind {
 	FSV_STANDALONE,		/* a VF of its own: no PF, its own capacity */
 	FSV_PF,			/* an SR-IOV physical function: one GPU */
 	FSV_VF,			/* a VF of a PF, sharing the PF's GPU */
+	FSV_MDEV,		/* a mediated device on a parent (mode=mdev) */
 };
 
 /* Load-time and run-time options shared by the whole module. */
 struct fsv_options {
 	bool strict;		/* NVIDIA's errnos and catalogue checks */
 	const char *driver_name;	/* the stub driver's (driver_name=) */
-	bool sriov;		/* mode=sriov: PFs whose VFs share a GPU */
+	bool sriov;		/* mode=sriov or mdev: GPUs from num_pfs=/profiles= */
+	bool mdev;		/* mode=mdev: the GPUs (or their VFs) are mdev parents */
 	int vfio_mode;		/* FSV_VFIO_* */
 	/* What a new configfs item starts with: the load-time profile= and vgpu_type=. */
 	const struct fsv_profile *profile;
@@ -125,8 +146,10 @@ struct fsv_bus {
 	/* x86 reads bus->sysdata as struct pci_sysdata: it must come first. */
 	struct fsv_sysdata sysdata;
 	int domain;
+	u8 busnr;			/* its root bus's number (bus=) */
 	struct pci_bus *bus;
 	struct resource mmio;		/* reserved in /proc/iomem */
+	struct resource busn;		/* its bus number */
 	char mmio_name[32];
 	/* Protects funcs[]; taken inside the PCI core's pci_lock: never sleep. */
 	raw_spinlock_t table_lock;
@@ -139,6 +162,7 @@ struct fsv_bus {
 };
 
 struct fsv_sriov;
+struct fsv_mdev_parent;
 
 /*
  * One function of any kind: the "hardware". It exists from
@@ -151,7 +175,7 @@ struct fsv_func {
 	const struct fsv_profile *profile;
 	enum fsv_kind kind;
 	u8 devfn;
-	struct fsv_func *pf;		/* FSV_VF: its PF */
+	struct fsv_func *pf;		/* FSV_VF: its PF; FSV_MDEV: its parent */
 	struct fsv_sriov *sriov;	/* FSV_PF: its SR-IOV state and VFs */
 	u16 vf_index;			/* FSV_VF: 0-based */
 	int numa_node;			/* NUMA_NO_NODE, or the PF's node= */
@@ -161,6 +185,14 @@ struct fsv_func {
 	bool overridden;		/* driver_override names the stub driver */
 	bool removing;			/* its pci_dev goes: no own group again */
 	struct fsv_vfio *vfio;		/* set while registered with VFIO */
+	/*
+	 * mode=mdev, under fbus->type_lock: a parent's instances; a GPU's (a
+	 * standalone parent, or the PF of VF parents) type and instances.
+	 */
+	u16 mdev_count;
+	u16 gpu_mdev_count;
+	u32 gpu_mdev_type;
+	struct fsv_mdev_parent *mdev;	/* set while an mdev parent */
 	/* Config space image, and which bits software may write (shared). */
 	const struct fsv_cfg_masks *masks;
 	u8 cfg[FSV_CFG_IMAGE];
@@ -182,6 +214,7 @@ struct fsv_func_spec {
  */
 struct fsv_load_plan {
 	int domain;
+	int busnr;			/* bus=, or -1: fsv_bus_create() picks */
 	unsigned int num_domains;
 	unsigned int count;
 	struct fsv_func_spec func[FSV_MAX_FUNCS];
@@ -210,10 +243,12 @@ extern const unsigned int fsv_num_profiles;
 const struct fsv_profile *fsv_profile_find(const char *name);
 const struct fsv_vgpu_type *fsv_vgpu_type_find(const struct fsv_profile *p,
 					       u32 id);
+const struct fsv_mdev_type *fsv_mdev_type_find(const struct fsv_profile *p,
+					       u32 id);
 int fsv_profile_names(char *buf, size_t len, bool sriov_only);
 
 /* bus.c */
-int fsv_bus_create(struct fsv_bus *fbus, int domain);
+int fsv_bus_create(struct fsv_bus *fbus, int domain, int busnr);
 void fsv_bus_destroy(struct fsv_bus *fbus);
 struct fsv_func *fsv_bus_lookup(struct fsv_bus *fbus, unsigned int devfn);
 struct fsv_bus *fsv_bus_of(struct pci_dev *pdev);
@@ -249,11 +284,22 @@ void fsv_vgpu_reset_locked(struct fsv_func *func, u32 type);
 void fsv_vgpu_opened(struct fsv_func *func);
 void fsv_vgpu_closed(struct fsv_func *func);
 int fsv_vgpu_format_creatable(struct fsv_func *func, char *buf);
+unsigned int fsv_vgpu_mdev_available(struct fsv_func *parent,
+				     const struct fsv_mdev_type *t);
+int fsv_vgpu_mdev_take(struct fsv_func *parent, const struct fsv_mdev_type *t);
+void fsv_vgpu_mdev_give(struct fsv_func *parent);
+u32 fsv_vgpu_mdev_gpu_type(struct fsv_func *parent, unsigned int *used);
 
 /* sriov.c */
 int fsv_sriov_configure(struct pci_dev *pdev, int num_vfs);
 int fsv_sriov_enable_at_load(struct fsv_func *pf, int num_vfs, u32 type);
 void fsv_sriov_shutdown(struct fsv_func *pf);
+
+/* mdev.c, mdev_none.c */
+int fsv_mdev_init(void);
+void fsv_mdev_exit(void);
+int fsv_mdev_parent_add(struct fsv_func *func, struct pci_dev *pdev);
+void fsv_mdev_parent_remove(struct fsv_func *func);
 
 /* driver.c */
 int fsv_driver_register(const char *name);
@@ -263,6 +309,7 @@ void fsv_driver_unregister(void);
 int fsv_vfio_check(int mode);
 const char *fsv_vfio_registration(void);
 int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev);
+int fsv_vfio_register_mdev(struct fsv_func *inst, struct device *dev);
 void fsv_vfio_unregister(struct fsv_func *func);
 void fsv_vfio_exit(void);
 

@@ -22,8 +22,10 @@ static unsigned int fsv_num_buses;
 static bool fsv_driver_up;
 
 /*
- * The PFs of every domain in order of creation, created at load and
- * destroyed at unload (configfs has the standalone VFs).
+ * The GPUs of mode=sriov and mode=mdev (PFs, and in mode=mdev the
+ * standalone GPUs of boards without SR-IOV) of every domain in order of
+ * creation, created at load and destroyed at unload (configfs has the
+ * standalone VFs of mode=standalone).
  */
 static struct fsv_func **fsv_pfs;
 static unsigned int fsv_num_pfs;
@@ -34,7 +36,8 @@ static void fsv_destroy_pfs(void)
 	while (fsv_num_pfs) {
 		struct fsv_func *pf = fsv_pfs[--fsv_num_pfs];
 
-		fsv_sriov_shutdown(pf);
+		if (pf->kind == FSV_PF)
+			fsv_sriov_shutdown(pf);
 		fsv_func_destroy(pf);
 	}
 }
@@ -45,8 +48,13 @@ static int fsv_domain_create(const struct fsv_load_plan *plan, unsigned int k)
 	struct fsv_bus *fbus = &fsv_buses[k];
 	int domain = plan->domain, ret;
 
-	ret = fsv_bus_create(fbus, domain + k);
-	if (ret == -EEXIST && plan->num_domains == 1) {
+	ret = fsv_bus_create(fbus, domain + k, plan->busnr);
+	if (ret == -EEXIST && plan->busnr >= 0) {
+		pr_err("bus=%d: bus %04x:%02x already exists on this host; choose a bus number (0..255) the domain does not use, or leave bus= out\n",
+		       plan->busnr, domain + k, plan->busnr);
+	} else if (ret == -ENOSPC) {
+		pr_err("domain=0000: every bus number (00..ff) of domain 0000 is in use; choose another domain with domain=\n");
+	} else if (ret == -EEXIST && plan->num_domains == 1) {
 		pr_err("domain=%04x: PCI domain %04x already exists on this host; choose a free domain (0..ffff) with domain=\n",
 		       domain, domain);
 	} else if (ret == -EEXIST) {
@@ -81,14 +89,16 @@ static int fsv_domain_populate(struct fsv_load_plan *plan, struct fsv_bus *fbus)
 
 		ret = fsv_func_create(fbus, spec, &func);
 		if (ret && spec->kind == FSV_PF)
-			pr_err("cannot create PF %04x:00:%02x.0 (%s): %d\n",
-			       fbus->domain, slot, spec->profile->name, ret);
+			pr_err("cannot create PF %04x:%02x:%02x.0 (%s): %d\n",
+			       fbus->domain, fbus->busnr, slot,
+			       spec->profile->name, ret);
 		else if (ret)
-			pr_err("cannot create VF %04x:00:%02x.%x: %d\n",
-			       fbus->domain, slot, PCI_FUNC(spec->devfn), ret);
+			pr_err("cannot create VF %04x:%02x:%02x.%x: %d\n",
+			       fbus->domain, fbus->busnr, slot,
+			       PCI_FUNC(spec->devfn), ret);
 		if (ret)
 			return ret;
-		if (spec->kind != FSV_PF) {
+		if (!fsv_opts.sriov) {
 			plan->created[plan->num_created++] = func;
 			continue;
 		}
@@ -98,8 +108,9 @@ static int fsv_domain_populate(struct fsv_load_plan *plan, struct fsv_bus *fbus)
 		ret = fsv_sriov_enable_at_load(func, plan->sriov_numvfs[i],
 					       fsv_opts.vgpu_type);
 		if (ret) {
-			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:00:%02x.0: %d\n",
-			       plan->sriov_numvfs[i], fbus->domain, slot, ret);
+			pr_err("sriov_numvfs=%d: cannot enable the VFs of PF %04x:%02x:%02x.0: %d\n",
+			       plan->sriov_numvfs[i], fbus->domain, fbus->busnr,
+			       slot, ret);
 			return ret;
 		}
 	}
@@ -122,9 +133,11 @@ static void fsv_teardown(struct fsv_load_plan *plan)
 	fsv_destroy_pfs();
 	if (fsv_driver_up) {
 		fsv_driver_unregister();
-		fsv_vfio_exit();
 		fsv_driver_up = false;
 	}
+	/* The parents are gone, and with them every instance. */
+	fsv_mdev_exit();
+	fsv_vfio_exit();
 	while (fsv_num_buses) {
 		struct fsv_bus *fbus = &fsv_buses[--fsv_num_buses];
 
@@ -149,7 +162,9 @@ static void fsv_log_load(const struct fsv_load_plan *plan)
 		snprintf(where, sizeof(where), "domains %04x..%04x",
 			 plan->domain, plan->domain + plan->num_domains - 1);
 	pr_info("%s: %u %s%s, profile %s%s, driver %s, %s, vfio=%s (%s)\n",
-		where, plan->count, fsv_opts.sriov ? "SR-IOV PFs" : "VFs",
+		where, plan->count,
+		fsv_opts.mdev ? "GPUs (mdev parents)" :
+		fsv_opts.sriov ? "SR-IOV PFs" : "VFs",
 		plan->num_domains > 1 ? " in each" : "",
 		fsv_opts.sriov ? plan->func[0].profile->name :
 				 fsv_opts.profile->name,
@@ -180,7 +195,7 @@ static int __init fsv_init(void)
 	ret = -ENOMEM;
 	n = plan->num_domains;
 	fsv_buses = kcalloc(n, sizeof(*fsv_buses), GFP_KERNEL);
-	/* The plan's functions are all PFs (mode=sriov) or all standalone. */
+	/* The plan's functions are all GPUs (mode=sriov, mdev) or all standalone VFs. */
 	fsv_pfs = kcalloc(fsv_opts.sriov ? n * plan->count : 0,
 			  sizeof(*fsv_pfs), GFP_KERNEL);
 	plan->created = kcalloc(fsv_opts.sriov ? 0 : n * plan->count,
@@ -192,6 +207,11 @@ static int __init fsv_init(void)
 		goto err_teardown;
 	for (k = 0; k < n; k++) {
 		ret = fsv_domain_create(plan, k);
+		if (ret)
+			goto err_teardown;
+	}
+	if (fsv_opts.mdev) {
+		ret = fsv_mdev_init();
 		if (ret)
 			goto err_teardown;
 	}

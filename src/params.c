@@ -151,7 +151,11 @@ MODULE_PARM_DESC(profile, "GPU profile, one of: " FSV_PROFILE_NAMES " (default t
 
 static int domain = 1;
 module_param_cb(domain, &fsv_param_int_ops, &domain, 0444);
-MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x0001; must not exist on the host)");
+MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x0001; must not exist on the host, except 0000, where the bus takes a free bus number)");
+
+static int busnr = -1;	/* bus is a kernel type name */
+module_param_cb(bus, &fsv_param_int_ops, &busnr, 0444);
+MODULE_PARM_DESC(bus, "Bus number of the virtual root bus in its domain (0-255; default 0, or in an existing domain such as 0000 the highest bus number the host does not use)");
 
 static int num_domains = 1;
 module_param_cb(num_domains, &fsv_param_int_ops, &num_domains, 0444);
@@ -175,23 +179,23 @@ MODULE_PARM_DESC(vfio, "Register VFs with VFIO: auto (default, when the kernel c
 
 static char *mode = "standalone";
 module_param_cb(mode, &fsv_param_str_ops, &mode, 0444);
-MODULE_PARM_DESC(mode, "standalone (default: VFs of their own, num_vfs=/vfs=) or sriov (SR-IOV PFs whose sriov_numvfs creates VFs sharing one GPU)");
+MODULE_PARM_DESC(mode, "standalone (default: VFs of their own, num_vfs=/vfs=), sriov (SR-IOV PFs whose sriov_numvfs creates VFs sharing one GPU) or mdev (mediated devices, vGPU 16 and earlier: each GPU of num_pfs=/profiles=, or each of its VFs on an SR-IOV board, is an mdev parent; Linux 6.1+)");
 
 static int num_pfs = -1;
 module_param_cb(num_pfs, &fsv_param_int_ops, &num_pfs, 0444);
-MODULE_PARM_DESC(num_pfs, "mode=sriov: PFs, one per GPU, each of profile= (default 1, or the length of profiles=)");
+MODULE_PARM_DESC(num_pfs, "mode=sriov or mdev: GPUs (PFs), each of profile= (default 1, or the length of profiles=)");
 
 static char *profiles = "";
 module_param_cb(profiles, &fsv_param_str_ops, &profiles, 0444);
-MODULE_PARM_DESC(profiles, "mode=sriov: a profile per PF, e.g. profiles=l40s,l40s,a10 (default: num_pfs= PFs of profile=)");
+MODULE_PARM_DESC(profiles, "mode=sriov or mdev: a profile per GPU, e.g. profiles=l40s,l40s,a10 (default: num_pfs= GPUs of profile=)");
 
 static char *sriov_numvfs = "";
 module_param_cb(sriov_numvfs, &fsv_param_str_ops, &sriov_numvfs, 0444);
-MODULE_PARM_DESC(sriov_numvfs, "mode=sriov: VFs each PF enables at load, one value for all or one per PF (default 0)");
+MODULE_PARM_DESC(sriov_numvfs, "mode=sriov or mdev: VFs each PF enables at load, one value for all or one per PF (default 0)");
 
 static char *numa_nodes = "";	/* numa_node is the kernel's per-CPU variable */
 module_param_cb(numa_node, &fsv_param_str_ops, &numa_nodes, 0444);
-MODULE_PARM_DESC(numa_node, "mode=sriov: NUMA node of each PF and its VFs, one value for all or one per PF: an online node or -1 (default -1)");
+MODULE_PARM_DESC(numa_node, "mode=sriov or mdev: NUMA node of each PF and its VFs, one value for all or one per PF: an online node or -1 (default -1)");
 
 static const char * const fsv_vfio_modes[] = {
 	[FSV_VFIO_AUTO] = "auto", [FSV_VFIO_ON] = "on", [FSV_VFIO_OFF] = "off",
@@ -410,9 +414,16 @@ static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
 	for (i = 0; i < plan->count; i++) {
 		const struct fsv_profile *p = plan->func[i].profile;
 
+		if (!p->total_vfs && fsv_opts.mdev) {
+			/* A GPU without SR-IOV is the mdev parent itself. */
+			plan->func[i].kind = FSV_STANDALONE;
+			plan->func[i].devfn = devfn;
+			devfn += 8;
+			continue;
+		}
 		if (!p->total_vfs) {
 			fsv_profile_names(names, sizeof(names), true);
-			pr_err("mode=sriov: the %s (profile %s) has no SR-IOV (mdev-only on real hardware); SR-IOV profiles: %s\n",
+			pr_err("mode=sriov: the %s (profile %s) has no SR-IOV (mdev-only on real hardware: load it with mode=mdev); SR-IOV profiles: %s\n",
 			       p->model, p->name, names);
 			ret = -EINVAL;
 			goto out;
@@ -422,8 +433,8 @@ static int fsv_parse_pf_profiles(struct fsv_load_plan *plan)
 		devfn += fsv_pf_span(p);
 	}
 	if (devfn > FSV_MAX_FUNCS) {
-		pr_err("mode=sriov: %u PFs with their VFs need %u functions; a bus holds %d (fewer PFs, or boards with fewer VFs)\n",
-		       plan->count, devfn, FSV_MAX_FUNCS);
+		pr_err("mode=%s: %u GPUs with their VFs need %u functions; a bus holds %d (fewer GPUs, or boards with fewer VFs)\n",
+		       mode, plan->count, devfn, FSV_MAX_FUNCS);
 		ret = -EINVAL;
 	}
 out:
@@ -438,7 +449,8 @@ static int fsv_parse_sriov(struct fsv_load_plan *plan)
 	int ret;
 
 	if (num_vfs != -1 || (vfs[0] && strim(vfs)[0])) {
-		pr_err("mode=sriov: num_vfs= and vfs= create standalone VFs; SR-IOV VFs come from each PF's sriov_numvfs (load with sriov_numvfs=)\n");
+		pr_err("mode=%s: num_vfs= and vfs= create standalone VFs; SR-IOV VFs come from each PF's sriov_numvfs (load with sriov_numvfs=)\n",
+		       mode);
 		return -EINVAL;
 	}
 	num_vfs = 0;
@@ -486,7 +498,7 @@ static int fsv_check_no_sriov_params(void)
 	if (num_pfs == -1 && !strim(profiles)[0] && !strim(sriov_numvfs)[0] &&
 	    !strim(numa_nodes)[0])
 		return 0;
-	pr_err("num_pfs=, profiles=, sriov_numvfs= and numa_node= need mode=sriov (mode=%s)\n",
+	pr_err("num_pfs=, profiles=, sriov_numvfs= and numa_node= need mode=sriov or mode=mdev (mode=%s)\n",
 	       mode);
 	return -EINVAL;
 }
@@ -505,8 +517,17 @@ int fsv_params_parse(struct fsv_load_plan *plan)
 	fsv_opts.strict = strict;
 	if (sysfs_streq(mode, "sriov")) {
 		fsv_opts.sriov = true;
+	} else if (sysfs_streq(mode, "mdev")) {
+		if (!FSV_MDEV_API) {
+			pr_err("mode=mdev: this kernel lacks %s; mode=standalone and mode=sriov work on it\n",
+			       FSV_MDEV_MISSING);
+			return -EOPNOTSUPP;
+		}
+		fsv_opts.sriov = true;
+		fsv_opts.mdev = true;
 	} else if (!sysfs_streq(mode, "standalone")) {
-		pr_err("mode=%s: allowed values are standalone, sriov\n", mode);
+		pr_err("mode=%s: allowed values are standalone, sriov, mdev\n",
+		       mode);
 		return -EINVAL;
 	}
 	ret = sysfs_match_string(fsv_vfio_modes, vfio);
@@ -515,6 +536,10 @@ int fsv_params_parse(struct fsv_load_plan *plan)
 		return -EINVAL;
 	}
 	fsv_opts.vfio_mode = ret;
+	if (fsv_opts.mdev && ret == FSV_VFIO_OFF) {
+		pr_err("mode=mdev vfio=off: an mdev instance is a VFIO device; leave vfio= at auto or on\n");
+		return -EINVAL;
+	}
 
 	fsv_opts.profile = fsv_profile_find(profile);
 	if (!fsv_opts.profile) {
@@ -545,7 +570,13 @@ int fsv_params_parse(struct fsv_load_plan *plan)
 		       driver_name);
 		return -EINVAL;
 	}
+	if (busnr < -1 || busnr > 0xff) {
+		pr_err("bus=%d: out of range; allowed: 0..255, a bus number the domain does not use\n",
+		       busnr);
+		return -EINVAL;
+	}
 	fsv_opts.driver_name = driver_name;
+	plan->busnr = busnr;
 	plan->domain = domain;
 	plan->num_domains = num_domains;
 

@@ -15,6 +15,8 @@
 #include "fsv.h"
 
 #define FSV_TYPES(arr)	.types = arr, .num_types = sizeof(arr) / sizeof((arr)[0])
+#define FSV_MDEV_TYPES(arr)						\
+	.mdev_types = arr, .num_mdev_types = sizeof(arr) / sizeof((arr)[0])
 #define FSV_BARS(b0, b2, b4)						\
 	.bar_size = { b0, b2, b4 }, .bar_prefetch = { false, true, true }
 /* A GPU: framebuffer (GB), MIG compute slices, SR-IOV VFs, first VF offset. */
@@ -24,6 +26,12 @@
 /* Time-sliced type of gb GB; MIG-backed type of s slices and gb GB. */
 #define TS(i, n, gb)		{ .id = i, .name = n, .fb_mb = (gb) * 1024 }
 #define MIG(i, n, s, gb)	{ .id = i, .name = n, .fb_mb = (gb) * 1024, .slices = s }
+/* An mdev type: framebuffer in MiB, heads, frame rate limit, resolution, max per GPU. */
+#define MDEV(i, n, mb, h, f, x, y, max)				\
+	{ .id = i, .name = n, .fb_mb = mb, .heads = h, .frl = f,	\
+	  .xres = x, .yres = y, .max_instance = max }
+
+#include "mdev_types.h"
 
 static const struct fsv_vgpu_type t4_types[] = {
 	TS(256, "GRID T4-1B", 1),  TS(257, "GRID T4-2B", 2),
@@ -118,57 +126,68 @@ const struct fsv_profile fsv_profiles[] = {
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x12a2,
 	  .class = 0x030000, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(t4_types),
+	  FSV_MDEV_TYPES(t4_mdev_types),
 	  FSV_GPU(16, 0, 0, 0) },
 	{ .name = "a10", .model = "A10", .device = 0x2236,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x1482,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(a10_types),
+	  FSV_MDEV_TYPES(a10_mdev_types),
 	  FSV_GPU(24, 0, 24, 2) },
 	{ .name = "a16", .model = "A16 (one of its four GPUs)", .device = 0x25b6,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x14a9,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_128M, SZ_32M), FSV_TYPES(a16_types),
+	  FSV_MDEV_TYPES(a16_mdev_types),
 	  FSV_GPU(16, 0, 16, 2) },
 	{ .name = "a30", .model = "A30", .device = 0x20b7,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x1532,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(a30_types),
+	  FSV_MDEV_TYPES(a30_mdev_types),
 	  FSV_GPU(24, 4, 16, 2) },
 	{ .name = "a100-40gb", .model = "A100 PCIe 40GB", .device = 0x20f1,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x145f,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(a100_40_types),
+	  FSV_MDEV_TYPES(a100_40_mdev_types),
 	  FSV_GPU(40, 7, 20, 2) },
 	{ .name = "a100-80gb", .model = "A100 PCIe 80GB", .device = 0x20b5,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x1533,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(a100_80_types),
+	  FSV_MDEV_TYPES(a100_80_mdev_types),
 	  FSV_GPU(80, 7, 20, 2) },
 	{ .name = "l4", .model = "L4", .device = 0x27b8,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x16ca,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(l4_types),
+	  FSV_MDEV_TYPES(l4_mdev_types),
 	  FSV_GPU(24, 0, 24, 2) },
 	{ .name = "l40s", .model = "L40S", .device = 0x26b9,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x1851,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(l40s_types),
+	  FSV_MDEV_TYPES(l40s_mdev_types),
 	  FSV_GPU(48, 0, 32, 2) },
 	{ .name = "rtx6000-ada", .model = "RTX 6000 Ada Generation",
 	  .device = 0x26b1,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x16a1,
 	  .class = 0x030000, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(rtx6000ada_types),
+	  FSV_MDEV_TYPES(rtx6000ada_mdev_types),
 	  FSV_GPU(48, 0, 32, 2) },
 	{ .name = "h100", .model = "H100 PCIe", .device = 0x2331,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x1626,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(h100_types),
+	  FSV_MDEV_TYPES(h100_mdev_types),
 	  FSV_GPU(80, 7, 32, 4) },
 	{ .name = "h200", .model = "H200 SXM 141GB", .device = 0x2335,
 	  .subsys_vendor = PCI_VENDOR_ID_NVIDIA, .subsys_device = 0x18be,
 	  .class = 0x030200, .revision = 0xa1,
 	  FSV_BARS(SZ_16M, SZ_256M, SZ_32M), FSV_TYPES(h200_types),
+	  FSV_MDEV_TYPES(h200_mdev_types),
 	  FSV_GPU(141, 7, 32, 4) },
 };
 
@@ -184,6 +203,17 @@ const struct fsv_profile *fsv_profile_find(const char *name)
 	for (i = 0; i < fsv_num_profiles; i++)
 		if (sysfs_streq(name, fsv_profiles[i].name))
 			return &fsv_profiles[i];
+	return NULL;
+}
+
+const struct fsv_mdev_type *fsv_mdev_type_find(const struct fsv_profile *p,
+					       u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->num_mdev_types; i++)
+		if (p->mdev_types[i].id == id)
+			return &p->mdev_types[i];
 	return NULL;
 }
 

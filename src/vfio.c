@@ -18,7 +18,13 @@
  *  - no INTx; one MSI vector and the error and request notifiers, whose
  *    eventfd triggers are accepted, signalled on request and released (the
  *    request notifier also when the function is unbound while open);
- *    VFIO_DEVICE_RESET.
+ *    VFIO_DEVICE_RESET;
+ *  - a display, as the kernel's mdpy sample has one: VFIO_DEVICE_QUERY_GFX_PLANE
+ *    answers a region plane (FSV_PLANE_*) in BAR0's RAM, so QEMU's
+ *    display=on and ramfb=on (what KubeVirt asks for its first vGPU) work.
+ * The same operations serve a PCI function (pdev: config accesses through
+ * the PCI core) and an mdev instance (no pdev: straight to its config
+ * image), both with the function's profile's BARs.
  * DMA needs nothing here: the function never pins user memory, so the
  * type1 container accepts and drops the user's maps on its own.
  * Registration is per VFIO API (vfio.h): vfio_vdev.c, vfio_add.c,
@@ -58,23 +64,36 @@ void fsv_vfio_gone(void)
 		wake_up(&fsv_vfio_wq);
 }
 
+/* The display plane: XRGB8888 at BAR0 offset 0, within its RAM. */
+#define FSV_PLANE_WIDTH		128
+#define FSV_PLANE_HEIGHT	128
+#define FSV_PLANE_STRIDE	(FSV_PLANE_WIDTH * 4)
+#define FSV_PLANE_SIZE		(FSV_PLANE_STRIDE * FSV_PLANE_HEIGHT)
+static_assert(FSV_PLANE_SIZE <= FSV_BAR_BACKED);
+#define FSV_DRM_FORMAT_XRGB8888	0x34325258	/* fourcc 'XR24' */
+
 /* Region index <-> the profile's BARs (BAR0, BAR2, BAR4; each 64-bit). */
+static u64 fsv_vfio_bar_len(struct fsv_vfio *fv, unsigned int index)
+{
+	if (index > VFIO_PCI_BAR5_REGION_INDEX || (index & 1))
+		return 0;
+	return fv->func->profile->bar_size[index / 2];
+}
+
 static bool fsv_vfio_is_bar(struct fsv_vfio *fv, unsigned int index)
 {
-	return index <= VFIO_PCI_BAR5_REGION_INDEX && !(index & 1) &&
-	       pci_resource_len(fv->pdev, index);
+	return fsv_vfio_bar_len(fv, index);
 }
 
 static u64 fsv_vfio_backed(struct fsv_vfio *fv, unsigned int index)
 {
-	return min_t(u64, pci_resource_len(fv->pdev, index), FSV_BAR_BACKED);
+	return min_t(u64, fsv_vfio_bar_len(fv, index), FSV_BAR_BACKED);
 }
 
 /* Fresh contents: zeroes, and the function's ID at BAR0 offset 0. */
 static void fsv_vfio_reset_bars(struct fsv_vfio *fv)
 {
 	struct fsv_vfio_state *st = fv->st;
-	struct pci_dev *pdev = fv->pdev;
 	unsigned long flags;
 	unsigned int i;
 
@@ -82,8 +101,8 @@ static void fsv_vfio_reset_bars(struct fsv_vfio *fv)
 		if (st->bar_mem[i])
 			memset(st->bar_mem[i], 0, fsv_vfio_backed(fv, 2 * i));
 	if (st->bar_mem[0])
-		*(__le32 *)st->bar_mem[0] =
-			cpu_to_le32(pdev->vendor | (u32)pdev->device << 16);
+		*(__le32 *)st->bar_mem[0] = cpu_to_le32(PCI_VENDOR_ID_NVIDIA |
+			(u32)fv->func->profile->device << 16);
 	/* The BAR registers the user sees start as the function's own. */
 	raw_spin_lock_irqsave(&fv->func->fbus->table_lock, flags);
 	memcpy(st->vbar, &fv->func->cfg[PCI_BASE_ADDRESS_0], sizeof(st->vbar));
@@ -155,10 +174,12 @@ out:
 	mutex_unlock(&fv->lock);
 }
 
-void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_func *func, struct pci_dev *pdev)
+void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_func *func,
+		   struct pci_dev *pdev, struct device *dev)
 {
 	fv->func = func;
 	fv->pdev = pdev;
+	fv->dev = dev;
 	mutex_init(&fv->lock);
 }
 
@@ -187,14 +208,12 @@ static int fsv_vfio_add_sparse_cap(struct fsv_vfio *fv,
 int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info,
 			 struct vfio_info_cap *caps)
 {
-	struct pci_dev *pdev = fv->pdev;
-
 	info->offset = (u64)info->index << FSV_VFIO_OFFSET_SHIFT;
 	info->flags = 0;
 	info->size = 0;
 	switch (info->index) {
 	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
-		info->size = pci_resource_len(pdev, info->index);
+		info->size = fsv_vfio_bar_len(fv, info->index);
 		if (!fsv_vfio_is_bar(fv, info->index))
 			break;	/* the upper halves of the 64-bit BARs */
 		info->flags = VFIO_REGION_INFO_FLAG_READ |
@@ -204,7 +223,7 @@ int fsv_vfio_region_info(struct fsv_vfio *fv, struct vfio_region_info *info,
 	case VFIO_PCI_ROM_REGION_INDEX:
 		break;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		info->size = pdev->cfg_size;
+		info->size = PCI_CFG_SPACE_EXP_SIZE;
 		info->flags = VFIO_REGION_INFO_FLAG_READ |
 			      VFIO_REGION_INFO_FLAG_WRITE;
 		break;
@@ -327,11 +346,11 @@ void fsv_vfio_request(struct fsv_vfio *fv, unsigned int count)
 	mutex_lock(&fv->lock);
 	if (fv->st && fv->st->trigger[VFIO_PCI_REQ_IRQ_INDEX]) {
 		if (!(count % 10))
-			pci_notice_ratelimited(fv->pdev, "VFIO: asking user space to release the device (#%u)\n",
+			dev_notice_ratelimited(fv->dev, "VFIO: asking user space to release the device (#%u)\n",
 					       count);
 		fsv_eventfd_signal(fv->st->trigger[VFIO_PCI_REQ_IRQ_INDEX]);
 	} else if (!count) {
-		pci_notice(fv->pdev, "VFIO: no request notifier: waiting for user space to close the device\n");
+		dev_notice(fv->dev, "VFIO: no request notifier: waiting for user space to close the device\n");
 	}
 	mutex_unlock(&fv->lock);
 }
@@ -369,22 +388,60 @@ static int fsv_vfio_set_irqs(struct fsv_vfio *fv, void __user *uarg)
  * Reset: BAR contents and the user's BAR registers as at open; memory
  * decoding, bus mastering and MSI off. The eventfds stay (as vfio-pci's).
  */
+static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
+			       bool write);
+
 static int fsv_vfio_reset(struct fsv_vfio *fv)
 {
-	u16 cmd;
+	u32 cmd, off = 0;
 	int ret;
 
 	mutex_lock(&fv->lock);
 	fsv_vfio_reset_bars(fv);
 	mutex_unlock(&fv->lock);
-	ret = pci_user_read_config_word(fv->pdev, PCI_COMMAND, &cmd);
+	ret = fsv_vfio_cfg_access(fv, PCI_COMMAND, 2, &cmd, false);
+	if (!ret) {
+		cmd &= ~(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		ret = fsv_vfio_cfg_access(fv, PCI_COMMAND, 2, &cmd, true);
+	}
 	if (!ret)
-		ret = pci_user_write_config_word(fv->pdev, PCI_COMMAND, cmd &
-				~(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
-	if (!ret)
-		ret = pci_user_write_config_word(fv->pdev,
-						 FSV_CAP_MSI + PCI_MSI_FLAGS, 0);
-	return ret ? -EIO : 0;
+		ret = fsv_vfio_cfg_access(fv, FSV_CAP_MSI + PCI_MSI_FLAGS, 2,
+					  &off, true);
+	return ret;
+}
+
+/*
+ * The display, as the kernel's mdpy sample answers it: a probe for a region
+ * plane succeeds (dma-buf planes do not exist here), and the plane is
+ * FSV_PLANE_* in BAR0's RAM.
+ */
+static int fsv_vfio_query_gfx_plane(struct fsv_vfio *fv, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_gfx_plane_info,
+					  region_index);
+	struct vfio_device_gfx_plane_info plane;
+
+	if (copy_from_user(&plane, uarg, minsz))
+		return -EFAULT;
+	if (plane.argsz < minsz)
+		return -EINVAL;
+	if (plane.flags & VFIO_GFX_PLANE_TYPE_PROBE)
+		return plane.flags == (VFIO_GFX_PLANE_TYPE_PROBE |
+				       VFIO_GFX_PLANE_TYPE_REGION) ? 0 : -EINVAL;
+	if (plane.flags != VFIO_GFX_PLANE_TYPE_REGION)
+		return -EINVAL;
+	plane.drm_format = FSV_DRM_FORMAT_XRGB8888;
+	plane.drm_format_mod = 0;
+	plane.width = FSV_PLANE_WIDTH;
+	plane.height = FSV_PLANE_HEIGHT;
+	plane.stride = FSV_PLANE_STRIDE;
+	plane.size = FSV_PLANE_SIZE;
+	plane.x_pos = 0;
+	plane.y_pos = 0;
+	plane.x_hot = 0;
+	plane.y_hot = 0;
+	plane.region_index = VFIO_PCI_BAR0_REGION_INDEX;
+	return copy_to_user(uarg, &plane, minsz) ? -EFAULT : 0;
 }
 
 long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg)
@@ -426,6 +483,8 @@ long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg)
 		return fsv_vfio_set_irqs(fv, uarg);
 	case VFIO_DEVICE_RESET:
 		return fsv_vfio_reset(fv);
+	case VFIO_DEVICE_QUERY_GFX_PLANE:
+		return fsv_vfio_query_gfx_plane(fv, uarg);
 	}
 	return -ENOTTY;
 }
@@ -471,6 +530,18 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 		}
 		return 0;
 	}
+	if (!pdev) {
+		unsigned long flags;
+
+		/* An mdev instance: its config image is all there is. */
+		raw_spin_lock_irqsave(&fv->func->fbus->table_lock, flags);
+		if (write)
+			fsv_func_cfg_write(fv->func, pos, n, *val);
+		else
+			fsv_func_cfg_read(fv->func, pos, n, val);
+		raw_spin_unlock_irqrestore(&fv->func->fbus->table_lock, flags);
+		return 0;
+	}
 	if (n == 4)
 		ret = write ? pci_user_write_config_dword(pdev, pos, *val) :
 			      pci_user_read_config_dword(pdev, pos, val);
@@ -493,12 +564,11 @@ static int fsv_vfio_cfg_access(struct fsv_vfio *fv, u64 pos, int n, u32 *val,
 static ssize_t fsv_vfio_cfg_rw(struct fsv_vfio *fv, char __user *buf,
 			       size_t count, u64 pos, bool write)
 {
-	struct pci_dev *pdev = fv->pdev;
 	size_t done = 0;
 
-	if (pos >= pdev->cfg_size)
+	if (pos >= PCI_CFG_SPACE_EXP_SIZE)
 		return -EINVAL;
-	count = min_t(size_t, count, pdev->cfg_size - pos);
+	count = min_t(size_t, count, PCI_CFG_SPACE_EXP_SIZE - pos);
 	while (done < count) {
 		size_t left = count - done;
 		int n = !(pos & 3) && left >= 4 ? 4 : !(pos & 1) && left >= 2 ? 2 : 1;
@@ -530,7 +600,7 @@ static ssize_t fsv_vfio_bar_rw(struct fsv_vfio *fv, unsigned int index,
 			       char __user *buf, size_t count, u64 pos,
 			       bool write)
 {
-	u64 size = pci_resource_len(fv->pdev, index);
+	u64 size = fsv_vfio_bar_len(fv, index);
 	u64 backed = fsv_vfio_backed(fv, index);
 	u8 *mem = fv->st->bar_mem[index / 2];
 	size_t n = 0;

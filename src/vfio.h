@@ -36,7 +36,8 @@ struct fsv_vfio {
 	struct vfio_device vdev;	/* first: the allocators want it there */
 #endif
 	struct fsv_func *func;
-	struct pci_dev *pdev;
+	struct pci_dev *pdev;		/* NULL for an mdev instance */
+	struct device *dev;		/* pdev's, or the mdev's: for messages */
 	/*
 	 * Protects users and st's contents; st is set at the first open and
 	 * cleared at the last close (fsv_vfio_open/close), so it is there for
@@ -49,7 +50,8 @@ struct fsv_vfio {
 };
 
 /* vfio.c: what user space can do with the device, for every VFIO API. */
-void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_func *func, struct pci_dev *pdev);
+void fsv_vfio_init(struct fsv_vfio *fv, struct fsv_func *func,
+		   struct pci_dev *pdev, struct device *dev);
 int fsv_vfio_open(struct fsv_vfio *fv);
 void fsv_vfio_close(struct fsv_vfio *fv);
 long fsv_vfio_ioctl(struct fsv_vfio *fv, unsigned int cmd, unsigned long arg);

@@ -82,7 +82,7 @@ int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
 	fv = kzalloc(sizeof(*fv), GFP_KERNEL);
 	if (!fv)
 		return -ENOMEM;
-	fsv_vfio_init(fv, func, pdev);
+	fsv_vfio_init(fv, func, pdev, &pdev->dev);
 	ret = vfio_add_group_dev(&pdev->dev, &fsv_vfio_ops, fv);
 	if (ret) {
 		pci_err(pdev, "cannot register with VFIO: %d\n", ret);

@@ -110,34 +110,49 @@ static void fsv_vfio_put(struct fsv_vfio *fv)
 		fsv_vfio_gone();
 }
 
-int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
+/*
+ * A VFIO device for func on dev: a PCI function (pdev) or an mdev instance
+ * (no pdev, always on the emulated IOMMU: fsv_vfio_register_mdev()).
+ */
+static int fsv_vfio_add(struct fsv_func *func, struct pci_dev *pdev,
+			struct device *dev)
 {
 	struct fsv_vfio *fv;
 	int ret;
 
-	if (fsv_opts.vfio_mode == FSV_VFIO_OFF)
-		return 0;
-
-	fv = fsv_vfio_alloc_device(sizeof(*fv), &pdev->dev, &fsv_vfio_ops);
+	fv = fsv_vfio_alloc_device(sizeof(*fv), dev, &fsv_vfio_ops);
 	if (IS_ERR(fv))
 		return PTR_ERR(fv);
 	fsv_vfio_born();
-	fsv_vfio_init(fv, func, pdev);
+	fsv_vfio_init(fv, func, pdev, dev);
 
 	/*
 	 * With an emulated IOMMU, VFIO gives the function a group of its own;
 	 * otherwise it registers the function in the group it has.
 	 */
-	if (FSV_VFIO_EMULATED_IOMMU)
+	if (FSV_VFIO_EMULATED_IOMMU && pdev)
 		fsv_func_group_detach(func, pdev);
 	ret = fsv_vfio_register_dev(&fv->vdev);
 	if (ret) {
-		pci_err(pdev, "cannot register with VFIO: %d\n", ret);
+		dev_err(dev, "cannot register with VFIO: %d\n", ret);
 		fsv_vfio_put(fv);
 		return ret;
 	}
 	func->vfio = fv;
 	return 0;
+}
+
+int fsv_vfio_register(struct fsv_func *func, struct pci_dev *pdev)
+{
+	if (fsv_opts.vfio_mode == FSV_VFIO_OFF)
+		return 0;
+	return fsv_vfio_add(func, pdev, &pdev->dev);
+}
+
+/* An mdev instance is a VFIO device whatever vfio= says: that is all it is. */
+int fsv_vfio_register_mdev(struct fsv_func *inst, struct device *dev)
+{
+	return fsv_vfio_add(inst, NULL, dev);
 }
 
 void fsv_vfio_unregister(struct fsv_func *func)
@@ -150,7 +165,7 @@ void fsv_vfio_unregister(struct fsv_func *func)
 	vfio_unregister_group_dev(&fv->vdev);
 	func->vfio = NULL;
 	/* Unbound but staying: the module's own group, as a GPU keeps one. */
-	if (FSV_VFIO_EMULATED_IOMMU && !func->removing)
+	if (FSV_VFIO_EMULATED_IOMMU && fv->pdev && !func->removing)
 		fsv_func_group_ensure(func, fv->pdev);
 	fsv_vfio_put(fv);
 }

@@ -5,8 +5,9 @@
  * NVIDIA's vGPU 17+ host driver does (docs.nvidia.com/vgpu, "Creating an
  * NVIDIA vGPU on a Linux with KVM Hypervisor"). Lenient mode (default)
  * takes any type; strict mode has NVIDIA's errnos, the profile's catalogue
- * and, for the VFs of a PF, the capacity of their one GPU. Every type
- * lives under fsv_bus.type_lock.
+ * and, for the VFs of a PF, the capacity of their one GPU. And the mdev
+ * path's (mode=mdev, vGPU 16 and earlier): one type per GPU, at most its
+ * max_instance. Every type lives under fsv_bus.type_lock.
  */
 #include <linux/pci.h>
 #include <linux/sysfs.h>
@@ -148,4 +149,81 @@ int fsv_vgpu_format_creatable(struct fsv_func *func, char *buf)
 	}
 	mutex_unlock(&func->fbus->type_lock);
 	return len;
+}
+
+/*
+ * mode=mdev (vGPU 16 and earlier): a GPU runs one type at a time, at most
+ * max_instance of it. A standalone parent is a GPU of its own; a VF parent
+ * (Ampere and newer) holds one instance and shares its PF's GPU.
+ */
+static struct fsv_func *fsv_gpu_of(struct fsv_func *parent)
+{
+	return parent->kind == FSV_VF ? parent->pf : parent;
+}
+
+static unsigned int fsv_mdev_available_locked(struct fsv_func *parent,
+					      const struct fsv_mdev_type *t)
+{
+	struct fsv_func *gpu = fsv_gpu_of(parent);
+	unsigned int used = gpu->gpu_mdev_count;
+
+	if ((used && gpu->gpu_mdev_type != t->id) || used >= t->max_instance)
+		return 0;
+	if (parent->kind == FSV_VF)
+		return parent->mdev_count ? 0 : 1;
+	return t->max_instance - used;
+}
+
+/* What the type's available_instances shows: instances it can still make. */
+unsigned int fsv_vgpu_mdev_available(struct fsv_func *parent,
+				     const struct fsv_mdev_type *t)
+{
+	unsigned int n;
+
+	mutex_lock(&parent->fbus->type_lock);
+	n = fsv_mdev_available_locked(parent, t);
+	mutex_unlock(&parent->fbus->type_lock);
+	return n;
+}
+
+/* One more instance of t on parent, or -EUSERS when none is available. */
+int fsv_vgpu_mdev_take(struct fsv_func *parent, const struct fsv_mdev_type *t)
+{
+	struct fsv_func *gpu = fsv_gpu_of(parent);
+	int ret = -EUSERS;
+
+	mutex_lock(&parent->fbus->type_lock);
+	if (fsv_mdev_available_locked(parent, t)) {
+		parent->mdev_count++;
+		gpu->gpu_mdev_count++;
+		gpu->gpu_mdev_type = t->id;
+		ret = 0;
+	}
+	mutex_unlock(&parent->fbus->type_lock);
+	return ret;
+}
+
+/* An instance gone; the GPU takes any type again once it has none. */
+void fsv_vgpu_mdev_give(struct fsv_func *parent)
+{
+	struct fsv_func *gpu = fsv_gpu_of(parent);
+
+	mutex_lock(&parent->fbus->type_lock);
+	parent->mdev_count--;
+	if (!--gpu->gpu_mdev_count)
+		gpu->gpu_mdev_type = 0;
+	mutex_unlock(&parent->fbus->type_lock);
+}
+
+/* The type the parent's GPU runs (0: none yet) and its instances (used). */
+u32 fsv_vgpu_mdev_gpu_type(struct fsv_func *parent, unsigned int *used)
+{
+	struct fsv_func *gpu = fsv_gpu_of(parent);
+	u32 type;
+
+	mutex_lock(&parent->fbus->type_lock);
+	type = gpu->gpu_mdev_type;
+	*used = gpu->gpu_mdev_count;
+	mutex_unlock(&parent->fbus->type_lock);
+	return type;
 }

@@ -9,8 +9,12 @@
  *   RAM by pread/pwrite and mmap, zeroes beyond) -> MSI eventfd -> reset
  *   -> close everything.
  *
- * usage: vfio-walk DDDD:BB:SS.F [ITERATIONS]
- *        vfio-walk DDDD:BB:SS.F hold    open it, print "holding", wait for a signal
+ *   The display (VFIO_DEVICE_QUERY_GFX_PLANE) answers a region plane in BAR0.
+ *
+ * usage: vfio-walk DEV [ITERATIONS]
+ *        vfio-walk DEV hold    open it, print "holding", wait for a signal
+ * DEV: a PCI function, DDDD:BB:SS.F, or an mdev instance by its UUID (its
+ * config space and BARs are compared with its parent function's).
  * exit:  0 all checks passed, 1 a check failed, 4 the kernel cannot attach
  *        the group to a type1 container (no emulated IOMMU: 5.10), 2 usage.
  */
@@ -33,6 +37,17 @@
 #define OFFSET(index) ((unsigned long long)(index) << 40)
 
 static const char *bdf;
+/* Where the device's iommu_group is, and the PCI function to compare with. */
+static char dev_dir[256], pci_dir[256];
+/* An mdev instance: its config space is its own, not its parent's. */
+static int is_mdev;
+
+/* What an instance shares with its parent: IDs, class, subsystem, capabilities. */
+static int same_identity(const unsigned char *a, const unsigned char *b)
+{
+	return !memcmp(a, b, 4) && !memcmp(a + 8, b + 8, 4) &&
+	       !memcmp(a + 0x2c, b + 0x2c, 4) && a[0x34] == b[0x34];
+}
 static int failures;
 static int hold;
 
@@ -54,7 +69,7 @@ static int group_number(void)
 	ssize_t n;
 	char *slash;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	snprintf(path, sizeof(path), "%s/iommu_group", dev_dir);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return -1;
@@ -69,7 +84,7 @@ static ssize_t read_sysfs_config(unsigned char *buf, size_t len)
 	ssize_t n, total = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	snprintf(path, sizeof(path), "%s/config", pci_dir);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
@@ -86,7 +101,7 @@ static unsigned long long sysfs_bar_size(int bar)
 	FILE *f;
 	int i;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	snprintf(path, sizeof(path), "%s/resource", pci_dir);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -239,11 +254,34 @@ static void check_config_writes(int device)
 	if ((lo & PCI_BASE_ADDRESS_MEM_MASK) != size_mask || (lo & 0xf) != (bar & 0xf))
 		fail("BAR0 sizing read 0x%08x, want 0x%08x with flags 0x%x", lo, size_mask, bar & 0xf);
 	if (read_sysfs_config(host, sizeof(host)) < 0x28 ||
-	    memcmp(host + PCI_BASE_ADDRESS_0, &bar, 4))
+	    (!is_mdev && memcmp(host + PCI_BASE_ADDRESS_0, &bar, 4)))
 		fail("BAR sizing through VFIO moved the host's BAR0");
 	wr32(device, cfg + PCI_BASE_ADDRESS_0, bar);
 	if (rd32(device, cfg + PCI_BASE_ADDRESS_0) != bar)
 		fail("BAR0 not restored");
+}
+
+/* The display: a region plane in BAR0 (probe), no dma-buf planes. */
+static void check_display(int device)
+{
+	struct vfio_device_gfx_plane_info p = { .argsz = sizeof(p) };
+
+	p.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION;
+	if (ioctl(device, VFIO_DEVICE_QUERY_GFX_PLANE, &p))
+		fail("QUERY_GFX_PLANE probe for a region plane: %s", strerror(errno));
+	p.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF;
+	if (!ioctl(device, VFIO_DEVICE_QUERY_GFX_PLANE, &p) || errno != EINVAL)
+		fail("QUERY_GFX_PLANE probe for a dma-buf plane: want EINVAL");
+	memset(&p, 0, sizeof(p));
+	p.argsz = sizeof(p);
+	p.flags = VFIO_GFX_PLANE_TYPE_REGION;
+	if (ioctl(device, VFIO_DEVICE_QUERY_GFX_PLANE, &p))
+		fail("QUERY_GFX_PLANE region: %s", strerror(errno));
+	else if (p.region_index != VFIO_PCI_BAR0_REGION_INDEX || !p.width ||
+		 !p.height || p.stride < p.width * 4 ||
+		 p.size != (uint64_t)p.stride * p.height || !p.drm_format)
+		fail("QUERY_GFX_PLANE region: index %u %ux%u stride %u size %u format 0x%x",
+		     p.region_index, p.width, p.height, p.stride, p.size, p.drm_format);
 }
 
 /* One MSI vector: its eventfd is taken, signalled on request, released. */
@@ -341,8 +379,8 @@ static void check_device(int device)
 		fail("config region read returned %zd (%s)", n, n < 0 ? strerror(errno) : "short");
 	else if (sn != 4096)
 		fail("sysfs config read returned %zd", sn);
-	else if (memcmp(vcfg, scfg, sizeof(vcfg)))
-		fail("config region differs from sysfs config");
+	else if (is_mdev ? !same_identity(vcfg, scfg) : !!memcmp(vcfg, scfg, sizeof(vcfg)))
+		fail("config region differs from sysfs config%s", is_mdev ? " (IDs, class, subsystem)" : "");
 	/* Unaligned, odd-sized read in the middle. */
 	n = pread(device, vcfg, 3, OFFSET(VFIO_PCI_CONFIG_REGION_INDEX) + 1);
 	if (n != 3 || memcmp(vcfg, scfg + 1, 3))
@@ -351,6 +389,7 @@ static void check_device(int device)
 	check_bar0(device, scfg);
 	check_config_writes(device);
 	check_msi(device);
+	check_display(device);
 
 	/* Reset: RAM and registers as at open. */
 	if (pwrite(device, "\xaa", 1, OFFSET(VFIO_PCI_BAR0_REGION_INDEX) + 0x100) != 1)
@@ -453,10 +492,18 @@ int main(int argc, char **argv)
 	int i, iterations = 1, gnum, rc = 0;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s DDDD:BB:SS.F [ITERATIONS]\n", argv[0]);
+		fprintf(stderr, "usage: %s DDDD:BB:SS.F|MDEV-UUID [ITERATIONS|hold]\n", argv[0]);
 		return 2;
 	}
 	bdf = argv[1];
+	if (strchr(bdf, ':')) {
+		snprintf(dev_dir, sizeof(dev_dir), "/sys/bus/pci/devices/%.200s", bdf);
+		snprintf(pci_dir, sizeof(pci_dir), "%.250s", dev_dir);
+	} else {
+		snprintf(dev_dir, sizeof(dev_dir), "/sys/bus/mdev/devices/%.200s", bdf);
+		is_mdev = 1;
+		snprintf(pci_dir, sizeof(pci_dir), "%.240s/..", dev_dir);
+	}
 	if (argc == 3 && !strcmp(argv[2], "hold"))
 		hold = 1;
 	else if (argc == 3)
