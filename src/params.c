@@ -155,7 +155,7 @@ MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x000
 
 static int busnr = -1;	/* bus is a kernel type name */
 module_param_cb(bus, &fsv_param_int_ops, &busnr, 0444);
-MODULE_PARM_DESC(bus, "Bus number of the virtual root bus in its domain (0-255; default 0, or in an existing domain such as 0000 the highest bus number the host does not use)");
+MODULE_PARM_DESC(bus, "Bus number of the virtual root bus in its domain (0-255; default 0, in domain 0000 the highest bus number the host does not use)");
 
 static int num_domains = 1;
 module_param_cb(num_domains, &fsv_param_int_ops, &num_domains, 0444);

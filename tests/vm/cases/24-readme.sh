@@ -11,7 +11,8 @@
 # blocks (a KubeVirt CR) are written to NAME in the blocks' working
 # directory, not run. A command a block runs that the guest lacks is a SKIP
 # when the annotation lists it in needs=, else a failure. Lines "CMD # => TEXT"
-# check CMD's output (tests/docs/blocks.awk). The kernel log set aside is
+# check CMD's output (tests/docs/blocks.awk). "kernel=X.Y" blocks are a SKIP
+# on older kernels. The kernel log set aside is
 # scanned for BUG/WARNING/... at the end (one more result), as the runner
 # would have.
 # needs: readme
@@ -71,6 +72,12 @@ while IFS='	' read -r _kind line lang spec; do
 	fi
 	case " $spec " in *" cont "*) ;; *) fresh ;; esac
 	needs=$(opt "$spec" needs)
+	# kernel=X.Y: the block needs Linux X.Y or later (mode=mdev: 6.1).
+	mink=$(opt "$spec" kernel)
+	if [ -n "$mink" ] && ! kernel_at_least "$mink"; then
+		skip "$name" "needs Linux $mink or later (this guest runs $KREL)"
+		continue
+	fi
 	undeclared='' declared=''
 	awk -v mode=commands -f "$R/blocks.awk" "$body" >"$W/cmds"
 	while read -r w; do

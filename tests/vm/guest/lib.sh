@@ -32,6 +32,7 @@
 #   dmesg_mark TEXT             write TEXT to the kernel log
 #   dmesg_since TEXT            kernel log lines after the last TEXT mark
 #   diag TEXT...                print "# TEXT"
+#   kernel_at_least X.Y         true if the running kernel is Linux X.Y or later
 #   ktap_finish                 exit with the status described above
 #
 # Environment: KREL (uname -r), FSV_DEBUG_KERNEL=1 on the sanitizer kernel,
@@ -46,6 +47,12 @@ KTAP_SKIPPED=0
 echo "KTAP version 1"
 
 diag() { echo "# $*"; }
+
+kernel_at_least() {
+	_km=${KREL%%.*} _kn=${KREL#*.}
+	_kn=${_kn%%[!0-9]*}
+	[ "$_km" -gt "${1%%.*}" ] || { [ "$_km" = "${1%%.*}" ] && [ "$_kn" -ge "${1#*.}" ]; }
+}
 
 # The runner fails a case whose number of results differs from its plan.
 ktap_plan() {
