@@ -66,10 +66,13 @@ static ssize_t fsv_mdev_show_description(struct mdev_type *type, char *buf)
 {
 	struct fsv_mdev_type_obj *obj = to_obj(type);
 	const struct fsv_mdev_type *t = obj->t;
+	int len;
 
-	return sysfs_emit(buf, "num_heads=%u, frl_config=%u, framebuffer=%uM, max_resolution=%ux%u, max_instance=%u\n",
-			  t->heads, t->frl, t->fb_mb, t->xres, t->yres,
-			  fsv_mdev_max(obj));
+	len = sysfs_emit(buf, "num_heads=%u, frl_config=%u, framebuffer=%uM, ",
+			 t->heads, t->frl, t->fb_mb);
+	return len + sysfs_emit_at(buf, len,
+				   "max_resolution=%ux%u, max_instance=%u\n",
+				   t->xres, t->yres, fsv_mdev_max(obj));
 }
 
 /*
@@ -226,11 +229,11 @@ void fsv_mdev_parent_remove(struct fsv_func *func)
 	for (i = 0; i < mp->num_types; i++) {
 		struct kobject *kobj = &mp->types[i].type.kobj;
 
-		for (waited = 0; kref_read(&kobj->kref) > 1; waited += 10) {
+		for (waited = 0; kref_read(&kobj->kref) > 1; waited += 20) {
 			if (waited == 10000)
 				dev_warn(mp->parent.dev, "mdev: type %s still referenced after 10 s; waiting\n",
 					 kobject_name(kobj));
-			msleep(10);
+			msleep(20);
 		}
 		fsv_kobject_put_last(kobj);
 	}
