@@ -22,7 +22,7 @@
 # shellcheck source=tests/vm/guest/fsv.sh
 . /tests/fsv.sh
 
-ktap_plan 48
+ktap_plan 49
 WALK=/usr/libexec/fsv/vfio-walk
 PROBE=/usr/libexec/fsv/gpu-probe.elf
 QEMU=$(command -v qemu-system-x86_64 || true)
@@ -56,7 +56,7 @@ if ! kernel_at_least 6.1; then
 	assert_eq "mode=sriov still loads and makes VFs" "$P0 0001:00:00.2" "$(fsv_vfs | xargs)"
 	fsv_unload
 	i=4
-	while [ $i -le 48 ]; do
+	while [ $i -le 49 ]; do
 		skip "mdev result $i" "Linux $KREL has no mdev_register_parent() (the mdev API of 6.1 and later)"
 		i=$((i + 1))
 	done
@@ -183,6 +183,9 @@ $WALK "$U" hold >/tmp/hold 2>&1 &
 hp=$!
 i=0
 while ! grep -q holding /tmp/hold && kill -0 $hp 2>/dev/null && [ $i -lt $((300 * FSV_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+# The GPU's type is fixed while a VM has an instance, strict mode or not.
+check_errno "another type while a VM has an instance: EUSERS" "Too many users" \
+	wr "$MB/$P0/mdev_supported_types/nvidia-231/create" "$(uuid)"
 (echo $P0 >/sys/bus/pci/drivers/nvidia/unbind) &
 up=$!
 sleep 1
