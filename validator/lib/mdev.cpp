@@ -400,10 +400,11 @@ std::vector<NodeCheck> check_mdev_desired_types(const MdevConfig& config,
           hint = t.id + " or " + t.key;
         }
       }
-      c.rule = fail(std::string(kId), "'" + want +
-                                          "' contains a space: KubeVirt matches it against no "
-                                          "type (write " +
-                                          hint + ")");
+      std::string reason = "'" + want;
+      reason += "' contains a space: KubeVirt matches it against no type (write ";
+      reason += hint;
+      reason += ")";
+      c.rule = fail(std::string(kId), std::move(reason));
     } else {
       const bool found = std::any_of(types.begin(), types.end(), [&want](const auto& t) {
         return t.id == want || t.key == want;
