@@ -271,7 +271,7 @@ class MdevCli : public ::testing::Test {
            tree_.dev().string() + " ";
   }
   std::string write_cr(const std::string& body) const {
-    const std::string cr = tree_.root().string() + "/cr.yaml";
+    std::string cr = tree_.root().string() + "/cr.yaml";
     std::ofstream(cr) << "kind: KubeVirt\nspec:\n  configuration:\n" << body;
     return cr;
   }
