@@ -36,6 +36,8 @@ constexpr const char* kDescription =
     "type) or fail to advertise or keep it healthy (failed), with every reason;\n"
     "and whether the pod spec KubeVirt's Allocate would return for it names only\n"
     "host paths that exist (allocatable). --rules picks the KubeVirt to model.\n"
+    "--path mdev checks mediated devices (mdev vGPU instances) the way KubeVirt's\n"
+    "mediatedDevices discovery and device plugin do instead.\n"
     "Works on the fake-sriov-vgpu module and on real NVIDIA vGPU hosts.";
 
 constexpr const char* kFooterRules =
@@ -58,6 +60,21 @@ constexpr const char* kFooterRules =
     "  pr16710 hands no cdev paths.\n"
     "\n";
 
+constexpr const char* kFooterMdev =
+    "MDEV PATH (--path mdev, KubeVirt v1.9.0's mediated_device.go)\n"
+    "  Every /sys/bus/mdev/devices/<uuid> whose type name (mdev_type/name, spaces\n"
+    "  made underscores) equals a --mdev-name or a mediatedDevices[]\n"
+    "  mdevNameSelector of --kubevirt-cr (neither: every instance) is checked:\n"
+    "  mdev-type-name, mdev-parent (a symlink that resolves), mdev-numa-node (the\n"
+    "  parent's numa_node readable), mdev-available-instances (an integer),\n"
+    "  mdev-iommu-group, mdev-vfio-group-node (/dev/vfio/<group>),\n"
+    "  mdev-iommu-group-exclusive; Allocate needs /dev/vfio/vfio and\n"
+    "  /dev/vfio/<group>. With a CR: mdev-resource-name (a '/' in each\n"
+    "  resourceName) and mdev-desired-type (each mediatedDeviceTypes entry has\n"
+    "  no space and names a type of the node). The types are listed with the\n"
+    "  sum of max_instance= over their parents (a full node).\n"
+    "\n";
+
 constexpr const char* kFooterRest =
     "EXIT STATUS\n"
     "  0  the expectation holds (--expect N: exactly N discovered and\n"
@@ -75,10 +92,22 @@ constexpr const char* kFooterRest =
     "  fakesriov-validate --rules kubevirt-main --expect 4\n"
     "  fakesriov-validate --kubevirt-cr kubevirt-cr.yaml --wait 60 --expect-min 1\n"
     "  fakesriov-validate --format junit > validate.xml\n"
+    "  fakesriov-validate --path mdev --mdev-name GRID_T4-1B --expect 4\n"
+    "  fakesriov-validate --path mdev --kubevirt-cr kubevirt-cr.yaml --wait 60\n"
     "  fakesriov-validate --snapshot /tmp/node1 ; fakesriov-validate \\\n"
     "      --sysfs-root /tmp/node1/sys --dev-root /tmp/node1/dev\n"
     "\n"
     "See fakesriov-validate(1) and docs/validator.md for the JSON schema.\n";
+
+/// The --path help, from the library's list of path names.
+std::string path_help() {
+  std::string out = "The KubeVirt device path to check:\n";
+  for (const auto& n : fsv::device_path_names()) {
+    out += std::string(n.name) + ": " + std::string(n.description) + "\n";
+  }
+  out.pop_back();
+  return out;
+}
 
 /// The --rules help, from the library's list of rule-set names.
 std::string rules_help() {
@@ -94,6 +123,8 @@ std::string rules_help() {
   return out;
 }
 struct Options {
+  std::string path{fsv::kDefaultDevicePathName};
+  std::vector<std::string> mdev_names;
   std::vector<std::string> selectors;
   std::string cr_file;
   std::string rules{fsv::kDefaultRuleSetName};
@@ -124,7 +155,43 @@ bool want_color(const std::string& mode) {
   return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
 }
 
+/// The mdev path's selectors and CR into `vo`; a usage error's message, or "".
+std::string mdev_options(const Options& opt, fsv::ValidateOptions& vo) {
+  if (!opt.selectors.empty()) {
+    return "--selector is for --path pci; use --mdev-name with --path mdev";
+  }
+  for (const auto& arg : opt.mdev_names) {
+    auto s = fsv::mdev_selector_from_arg(arg);
+    if (!s) {
+      return s.error().message;
+    }
+    vo.mdev_names.push_back(std::move(s).value());
+  }
+  if (!opt.cr_file.empty()) {
+    auto cr = fsv::load_kubevirt_cr_mdev(opt.cr_file);
+    if (!cr) {
+      return "bad KubeVirt CR: " + cr.error().message;
+    }
+    vo.mdev_cr = std::move(cr).value();
+  }
+  return {};
+}
+
 int run(const Options& opt) {
+  auto path = fsv::parse_device_path(opt.path);
+  if (!path) {
+    return fail_env(path.error().message);
+  }
+  const bool mdev = *path == fsv::DevicePath::mdev;
+  fsv::ValidateOptions vo;
+  vo.path = *path;
+  if (mdev) {
+    if (auto err = mdev_options(opt, vo); !err.empty()) {
+      return fail_env(err);
+    }
+  } else if (!opt.mdev_names.empty()) {
+    return fail_env("--mdev-name needs --path mdev");
+  }
   // Selectors.
   std::vector<fsv::Selector> selectors;
   for (const auto& arg : opt.selectors) {
@@ -134,18 +201,17 @@ int run(const Options& opt) {
     }
     selectors.push_back(std::move(s).value());
   }
-  if (!opt.cr_file.empty()) {
+  if (!opt.cr_file.empty() && !mdev) {
     auto cr = fsv::load_kubevirt_cr(opt.cr_file);
     if (!cr) {
       return fail_env("bad KubeVirt CR: " + cr.error().message);
     }
     selectors.insert(selectors.end(), cr->begin(), cr->end());
   }
-  if (selectors.empty()) {
+  if (selectors.empty() && !mdev) {
     selectors.push_back(fsv::selector_from_arg(kDefaultSelector).value());
   }
 
-  fsv::ValidateOptions vo;
   auto rules = fsv::parse_rule_set(opt.rules);
   if (!rules) {
     return fail_env(rules.error().message);
@@ -166,7 +232,12 @@ int run(const Options& opt) {
   if (!opt.sysfs_root.empty()) {
     source = fsv::make_directory_source(sysfs_root, dev_root);
   } else {
-    if (::access("/sys/bus/pci/devices", R_OK | X_OK) != 0) {
+    // The mdev path: no mdev bus (no mdev driver loaded) is no instance.
+    const char* needed = mdev ? "/sys/class" : "/sys/bus/pci/devices";
+    if (::access(needed, R_OK | X_OK) != 0) {
+      if (mdev) {
+        return fail_env("no sysfs: /sys/class is not readable (is sysfs mounted?)");
+      }
       return fail_env("no sysfs: /sys/bus/pci/devices is not readable (is sysfs mounted?)");
     }
     auto live = fsv::make_live_source();
@@ -175,7 +246,7 @@ int run(const Options& opt) {
     }
     source = std::move(live).value();
   }
-  if (!opt.sysfs_root.empty() &&
+  if (!opt.sysfs_root.empty() && !mdev &&
       ::access((sysfs_root + "/bus/pci/devices").c_str(), R_OK | X_OK) != 0) {
     return fail_env("no sysfs: " + sysfs_root + "/bus/pci/devices is not readable");
   }
@@ -209,12 +280,25 @@ int run(const Options& opt) {
 
 int cli_main(int argc, char** argv) {
   CLI::App app{kDescription, "fakesriov-validate"};
-  app.footer(std::string(kFooterRules) + kFooterRest);
+  app.footer(std::string(kFooterRules) + kFooterMdev + kFooterRest);
   app.set_version_flag("-V,--version", std::string("fakesriov-validate ") + fsv::kVersion,
                        "Print the version and exit");
   app.get_formatter()->column_width(30);
 
   Options opt;
+  app.add_option("-p,--path", opt.path, path_help())
+      ->type_name("PATH")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            auto r = fsv::parse_device_path(v);
+            return r ? std::string() : r.error().message;
+          },
+          "", "device-path"));
+  app.add_option("-n,--mdev-name", opt.mdev_names,
+                 "mdev type name to check, like an mdevNameSelector\n"
+                 "(--path mdev; repeatable; spaces become '_'; default\n"
+                 "every instance without --kubevirt-cr)")
+      ->type_name("NAME");
   app.add_option("-s,--selector", opt.selectors,
                  std::string("PCI vendor:device to check, like a pciVendorSelector\n"
                              "(repeatable; default ") +
@@ -230,8 +314,10 @@ int cli_main(int argc, char** argv) {
   app.add_option("-c,--kubevirt-cr", opt.cr_file,
                  "KubeVirt CR (YAML or JSON): selectors and resource\n"
                  "names from spec.configuration.permittedHostDevices\n"
-                 ".pciHostDevices; externalResourceProvider entries\n"
-                 "are reported, not checked")
+                 ".pciHostDevices (--path mdev: .mediatedDevices, and\n"
+                 "mediatedDevicesConfiguration checked);\n"
+                 "externalResourceProvider entries are reported, not\n"
+                 "checked")
       ->type_name("FILE")
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
   app.add_option("-r,--rules", opt.rules, rules_help())
@@ -269,8 +355,9 @@ int cli_main(int argc, char** argv) {
                "(table; json and junit are always complete)");
   app.add_option("--sysfs-root", opt.sysfs_root,
                  "Read the sysfs tree under DIR (DIR/bus/pci/devices,\n"
-                 "DIR/kernel/iommu_groups) instead of the live\n"
-                 "system's /sys")
+                 "DIR/kernel/iommu_groups; mdev: DIR/class/mdev_bus,\n"
+                 "DIR/bus/mdev/devices) instead of the live system's\n"
+                 "/sys")
       ->type_name("DIR")
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
   app.add_option("--dev-root", opt.dev_root, "Look for VFIO nodes in DIR/vfio (default /dev)")

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fsv/facts.hpp"
+#include "fsv/mdev.hpp"
 
 namespace fsv {
 
@@ -64,7 +65,132 @@ Result<Selector> selector_from_node(const YAML::Node& entry, size_t index) {
   return s;
 }
 
+// The KubeVirt resource of a CR's text (several documents, a List).
+Result<YAML::Node> find_cr(const std::string& text) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    return Error{"not valid YAML: line " + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+  for (const auto& doc : docs) {
+    if (auto cr = find_kubevirt(doc)) {
+      return *cr;
+    }
+  }
+  return Error{"no KubeVirt resource with a spec found"};
+}
+
+// The node at `keys` below `node`, if every step is a mapping that has it.
+std::optional<YAML::Node> descend(const YAML::Node& start, std::initializer_list<const char*> keys) {
+  YAML::Node node = start;
+  for (const char* key : keys) {
+    if (!node.IsMap()) {
+      return std::nullopt;
+    }
+    const YAML::Node next = std::as_const(node)[key];
+    if (!next) {
+      return std::nullopt;
+    }
+    node.reset(next);  // operator= would overwrite the tree's content
+  }
+  return node;
+}
+
+Result<MdevSelector> mdev_selector_from_node(const YAML::Node& entry, size_t index) {
+  const std::string where = "mediatedDevices[" + std::to_string(index) + "]";
+  if (!entry.IsMap()) {
+    return Error{where + " is not a mapping"};
+  }
+  const auto sel = entry["mdevNameSelector"];
+  if (!sel || !sel.IsScalar() || sel.Scalar().empty()) {
+    return Error{where + " has no mdevNameSelector"};
+  }
+  const auto name = entry["resourceName"];
+  if (!name || !name.IsScalar() || name.Scalar().empty()) {
+    return Error{where + " has no resourceName"};
+  }
+  MdevSelector s;
+  // device_controller.go compares the selector with its spaces made underscores.
+  s.name = mdev_type_key(sel.Scalar());
+  s.resource_name = name.Scalar();
+  if (const auto ext = entry["externalResourceProvider"]; ext) {
+    bool value = false;
+    if (!ext.IsScalar() || !YAML::convert<bool>::decode(ext, value)) {
+      return Error{where + ".externalResourceProvider is not a boolean"};
+    }
+    s.external = value;
+  }
+  return s;
+}
+
 }  // namespace
+
+Result<MdevConfig> parse_kubevirt_cr_mdev(const std::string& text) {
+  auto cr = find_cr(text);
+  if (!cr) {
+    return cr.error();
+  }
+  try {
+    constexpr const char* kPath = "spec.configuration.permittedHostDevices.mediatedDevices";
+    const auto devices =
+        descend(*cr, {"spec", "configuration", "permittedHostDevices", "mediatedDevices"});
+    if (!devices) {
+      return Error{std::string("no ") + kPath};
+    }
+    if (!devices->IsSequence()) {
+      return Error{std::string(kPath) + " is not a list"};
+    }
+    MdevConfig out;
+    size_t index = 0;
+    for (const auto& entry : *devices) {
+      auto s = mdev_selector_from_node(entry, index++);
+      if (!s) {
+        return s.error();
+      }
+      out.selectors.push_back(std::move(s).value());
+    }
+    if (out.selectors.empty()) {
+      return Error{std::string(kPath) + " is empty"};
+    }
+    for (const char* key : {"mediatedDeviceTypes", "mediatedDevicesTypes"}) {
+      const auto types = descend(*cr, {"spec", "configuration", "mediatedDevicesConfiguration", key});
+      if (!types) {
+        continue;
+      }
+      const std::string where =
+          std::string("spec.configuration.mediatedDevicesConfiguration.") + key;
+      if (!types->IsSequence()) {
+        return Error{where + " is not a list"};
+      }
+      std::vector<std::string> list;
+      for (const auto& t : *types) {
+        if (!t.IsScalar()) {
+          return Error{where + " holds a non-string entry"};
+        }
+        list.push_back(t.Scalar());
+      }
+      out.desired_types = std::move(list);
+      out.desired_types_key = key;
+      break;
+    }
+    return out;
+  } catch (const YAML::Exception& e) {
+    return Error{"unexpected layout: " + e.msg};
+  }
+}
+
+Result<MdevConfig> load_kubevirt_cr_mdev(const std::filesystem::path& file) {
+  const auto text = io::read_file(file);
+  if (!text) {
+    return Error{"cannot read " + file.string()};
+  }
+  auto parsed = parse_kubevirt_cr_mdev(*text);
+  if (!parsed) {
+    return Error{file.string() + ": " + parsed.error().message};
+  }
+  return parsed;
+}
 
 bool is_valid_pci_id(std::string_view s) {
   if (s.size() != 9 || s[4] != ':') {

@@ -87,13 +87,9 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return out;
 }
 
-}  // namespace io
-
-namespace {
-
-bool exists_any_type(const std::filesystem::path& p) {
+bool exists_any_type(const std::filesystem::path& path) {
   struct stat st {};
-  return ::lstat(p.c_str(), &st) == 0;
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
 std::vector<std::string> sorted_entries(const std::filesystem::path& dir) {
@@ -106,7 +102,7 @@ std::vector<std::string> sorted_entries(const std::filesystem::path& dir) {
   return out;
 }
 
-}  // namespace
+}  // namespace io
 
 FactReader::FactReader(std::filesystem::path sysfs_root, std::filesystem::path dev_root)
     : sysfs_root_(std::move(sysfs_root)), dev_root_(std::move(dev_root)) {}
@@ -145,7 +141,7 @@ DeviceFacts FactReader::read(const DeviceRef& ref, std::optional<std::string> pc
   f.pci_id = std::move(pci_id);
   f.driver = io::link_basename(dev / "driver");
   // One listing answers what exists in the device's directory.
-  const auto entries = sorted_entries(dev);
+  const auto entries = io::sorted_entries(dev);
   const auto listed = [&entries](const char* name) {
     return std::binary_search(entries.begin(), entries.end(), std::string_view(name));
   };
@@ -169,24 +165,24 @@ DeviceFacts FactReader::read(const DeviceRef& ref, std::optional<std::string> pc
     const auto [ptr, ec] = std::from_chars(first, last, value);
     f.numa_node = (ec == std::errc() && ptr == last && !f.numa_node_raw.empty()) ? value : -1;
   }
-  f.vfio_dev = sorted_entries(dev / "vfio-dev");
+  f.vfio_dev = io::sorted_entries(dev / "vfio-dev");
   for (const auto& entry : f.vfio_dev) {
-    if (exists_any_type(dev_root_ / "vfio" / "devices" / entry)) {
+    if (io::exists_any_type(dev_root_ / "vfio" / "devices" / entry)) {
       continue;
     }
     f.vfio_dev_without_node.push_back(entry);
     // Only an entry with a device number has a node to miss: 6.1-6.5's VFIO
     // core adds vfio-dev/vfioN without a cdev for every VFIO device.
-    if (exists_any_type(dev / "vfio-dev" / entry / "dev")) {
+    if (io::exists_any_type(dev / "vfio-dev" / entry / "dev")) {
       f.vfio_dev_nodes_missing.push_back(entry);
     }
   }
-  f.vfio_container_node_exists = exists_any_type(dev_root_ / "vfio" / "vfio");
+  f.vfio_container_node_exists = io::exists_any_type(dev_root_ / "vfio" / "vfio");
   if (f.iommu_group) {
-    f.vfio_group_node_exists = exists_any_type(dev_root_ / "vfio" / *f.iommu_group);
+    f.vfio_group_node_exists = io::exists_any_type(dev_root_ / "vfio" / *f.iommu_group);
     // Empty when the group has no devices/ directory.
     f.iommu_group_members =
-        sorted_entries(sysfs_root_ / "kernel" / "iommu_groups" / *f.iommu_group / "devices");
+        io::sorted_entries(sysfs_root_ / "kernel" / "iommu_groups" / *f.iommu_group / "devices");
   }
   return f;
 }

@@ -51,6 +51,13 @@ bool is_problem(const DeviceReport& d) {
 }
 
 std::string summary_line(const Report& r) {
+  if (r.path == DevicePath::mdev) {
+    return std::to_string(r.summary.matched) + " mdev instances matched: " +
+           std::to_string(r.summary.discovered) + " discovered, " +
+           std::to_string(r.summary.failed) + " failed; " + std::to_string(r.summary.allocatable) +
+           " discovered and allocatable (path mdev, KubeVirt v1.9.0's mediated device plugin, " +
+           r.source_kind + ")";
+  }
   return std::to_string(r.summary.matched) + " matched: " + std::to_string(r.summary.discovered) +
          " discovered, " + std::to_string(r.summary.skipped) + " skipped, " +
          std::to_string(r.summary.failed) + " failed; " + std::to_string(r.summary.allocatable) +
@@ -114,6 +121,188 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
+bool is_problem(const MdevReport& m) {
+  return m.evaluation.verdict == Verdict::failed ||
+         (m.evaluation.verdict == Verdict::discovered && !m.evaluation.allocation.allocatable());
+}
+
+std::string alloc_column(const Allocation& a) {
+  if (!a.applicable) {
+    return "-";
+  }
+  return a.allocatable() ? "yes" : "no";
+}
+
+std::string external_line(const MdevSelector& s) {
+  return "selector " + s.name + " (" + s.resource_name +
+         "): left to an external provider, not checked";
+}
+
+std::string check_line(const NodeCheck& c) {
+  std::string out = "check " + c.rule.id + " (" + c.subject + "): " +
+                    std::string(to_string(c.rule.outcome));
+  if (!c.rule.reason.empty()) {
+    out += ": " + c.rule.reason;
+  }
+  return out;
+}
+
+/// One line per type: "nvidia-256  GRID_T4-1B  ...".
+std::vector<std::string> type_lines(const Report& r) {
+  std::vector<std::string> out;
+  for (const auto& t : r.mdev_types) {
+    std::string line = "  " + t.id + "  " + t.key + "  parents " + io::join(t.parents, ",") +
+                       "  instances " + std::to_string(t.instances) + "  available " +
+                       std::to_string(t.available_instances) + "  full node " +
+                       (t.max_instance_known ? std::to_string(t.max_instance_total) : "?");
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+/// The mdev table: one row per instance, its reasons, the types, the checks.
+void render_mdev_rows(std::ostringstream& out, const Report& r, const RenderOptions& o,
+                      const Painter& p) {
+  constexpr size_t kCols = 8;
+  constexpr size_t kVerdictCol = 2;
+  constexpr size_t kAllocCol = 3;
+  using Row = std::array<std::string, kCols>;
+  std::vector<std::pair<const MdevReport*, Row>> rows;
+  for (const auto& m : r.mdevs) {
+    if (o.quiet && !is_problem(m)) {
+      continue;
+    }
+    rows.push_back({&m,
+                    {m.facts.uuid, or_dash(m.facts.type_name),
+                     std::string(to_string(m.evaluation.verdict)),
+                     alloc_column(m.evaluation.allocation), m.selector.resource_name,
+                     or_dash(m.facts.parent), or_dash(m.facts.iommu_group),
+                     std::to_string(m.facts.numa_node)}});
+  }
+  if (!rows.empty()) {
+    const Row header{"UUID", "TYPE", "VERDICT", "ALLOC", "RESOURCE", "PARENT", "IOMMU", "NUMA"};
+    std::array<size_t, kCols> width{};
+    for (size_t c = 0; c < kCols; ++c) {
+      width[c] = header[c].size();
+      for (const auto& [m, row] : rows) {
+        width[c] = std::max(width[c], row[c].size());
+      }
+    }
+    const auto emit = [&](const Row& row, const MdevReport* m) {
+      std::string line;
+      for (size_t c = 0; c < kCols; ++c) {
+        std::string cell = row[c];
+        const size_t pad = c + 1 < kCols ? width[c] - cell.size() + 2 : 0;
+        if (m != nullptr && c == kVerdictCol) {
+          cell = p.verdict(m->evaluation.verdict, cell);
+        } else if (m != nullptr && c == kAllocCol && cell == "no") {
+          cell = p.paint("1;31", cell);
+        } else if (m == nullptr) {
+          cell = p.paint("1", cell);
+        }
+        line += cell + std::string(pad, ' ');
+      }
+      out << line << '\n';
+    };
+    emit(header, nullptr);
+    for (const auto& [m, row] : rows) {
+      emit(row, m);
+      for (const auto& reason : m->evaluation.reasons) {
+        out << "    - " << reason << '\n';
+      }
+      for (const auto& reason : m->evaluation.allocation.reasons) {
+        out << "    - " << reason << '\n';
+      }
+    }
+  }
+  for (const auto& c : r.checks) {
+    if (o.quiet && c.rule.outcome != Outcome::fail) {
+      continue;
+    }
+    out << (c.rule.outcome == Outcome::fail ? p.paint("1;31", check_line(c)) : check_line(c))
+        << '\n';
+  }
+  if (o.quiet) {
+    return;
+  }
+  if (!r.mdev_types.empty()) {
+    out << "mdev types (full node: the sum of max_instance= over the parents):\n";
+    for (const auto& line : type_lines(r)) {
+      out << line << '\n';
+    }
+  }
+  for (const auto& s : r.mdev_selectors) {
+    if (s.external) {
+      out << external_line(s) << '\n';
+    }
+  }
+  if (r.mdevs.empty()) {
+    out << (r.mdev_all ? "no mdev instance on this node\n"
+                       : "no mdev instance matches the selectors\n");
+  }
+}
+
+nlohmann::ordered_json rules_json(const std::vector<RuleResult>& results) {
+  using nlohmann::ordered_json;
+  ordered_json rules = ordered_json::array();
+  for (const auto& rr : results) {
+    ordered_json j = {{"id", rr.id}, {"result", to_string(rr.outcome)}};
+    j["reason"] = rr.reason.empty() ? ordered_json(nullptr) : ordered_json(rr.reason);
+    rules.push_back(std::move(j));
+  }
+  return rules;
+}
+
+/// The mdev path's "mdev_types" and "devices".
+void add_mdev_json(nlohmann::ordered_json& doc, const Report& r) {
+  using nlohmann::ordered_json;
+  const auto opt = [](const std::optional<std::string>& v) -> ordered_json {
+    return v ? ordered_json(*v) : ordered_json(nullptr);
+  };
+  ordered_json types = ordered_json::array();
+  for (const auto& t : r.mdev_types) {
+    types.push_back({{"id", t.id},
+                     {"name", opt(t.name)},
+                     {"type_name", t.key},
+                     {"parents", t.parents},
+                     {"instances", t.instances},
+                     {"available_instances", t.available_instances},
+                     {"max_instance_total", t.max_instance_known ? ordered_json(t.max_instance_total)
+                                                                 : ordered_json(nullptr)}});
+  }
+  doc["mdev_types"] = std::move(types);
+  ordered_json devices = ordered_json::array();
+  for (const auto& m : r.mdevs) {
+    ordered_json dev;
+    dev["uuid"] = m.facts.uuid;
+    dev["mdev_type"] = opt(m.facts.type_id);
+    dev["type_name"] = opt(m.facts.type_name);
+    dev["type_name_raw"] = opt(m.facts.type_name_raw);
+    dev["resource_name"] = m.selector.resource_name;
+    dev["verdict"] = to_string(m.evaluation.verdict);
+    dev["reasons"] = m.evaluation.reasons;
+    dev["parent"] = opt(m.facts.parent);
+    dev["driver"] = opt(m.facts.driver);
+    dev["iommu_group"] = opt(m.facts.iommu_group);
+    dev["numa_node"] = m.facts.numa_node;
+    dev["available_instances"] = m.facts.available_instances
+                                     ? ordered_json(*m.facts.available_instances)
+                                     : ordered_json(nullptr);
+    dev["syspath"] = m.facts.syspath;
+    dev["rules"] = rules_json(m.evaluation.rules);
+    const auto& a = m.evaluation.allocation;
+    dev["allocatable"] = a.applicable ? ordered_json(a.allocatable()) : ordered_json(nullptr);
+    dev["allocation"] = {{"rule", a.rule.id},
+                         {"result", to_string(a.rule.outcome)},
+                         {"reasons", a.reasons},
+                         {"host_paths", a.host_paths},
+                         {"missing", a.missing},
+                         {"env", {{m.env_var, m.facts.uuid}}}};
+    devices.push_back(std::move(dev));
+  }
+  doc["devices"] = std::move(devices);
+}
+
 }  // namespace
 
 Result<Format> parse_format(std::string_view name) {
@@ -132,6 +321,17 @@ Result<Format> parse_format(std::string_view name) {
 std::string render_table(const Report& r, const RenderOptions& o) {
   const Painter p(o.color);
   std::ostringstream out;
+  if (r.path == DevicePath::mdev) {
+    render_mdev_rows(out, r, o, p);
+    if (!o.quiet) {
+      out << summary_line(r) << '\n';
+    }
+    if (!o.quiet || !r.expectation_met) {
+      out << (r.expectation_met ? p.paint("32", "PASS") : p.paint("1;31", "FAIL")) << ": "
+          << r.expectation_message << '\n';
+    }
+    return out.str();
+  }
   constexpr size_t kCols = 8;
   constexpr size_t kVerdictCol = 2;
   constexpr size_t kAllocCol = 3;
@@ -213,9 +413,16 @@ std::string render_json(const Report& r, const RenderOptions& o) {
   doc["rules"] = r.rules_name;
   doc["rule_set"] = {{"name", to_string(r.rules)}, {"requested", r.rules_name}};
   doc["source"] = {{"kind", r.source_kind}, {"sysfs_root", r.sysfs_root}, {"dev_root", r.dev_root}};
+  doc["path"] = to_string(r.path);
   ordered_json selectors = ordered_json::array();
   for (const auto& s : r.selectors) {
     selectors.push_back({{"pci_id", s.pci_id},
+                         {"resource_name", s.resource_name},
+                         {"external_resource_provider", s.external},
+                         {"checked", !s.external}});
+  }
+  for (const auto& s : r.mdev_selectors) {
+    selectors.push_back({{"mdev_name_selector", s.name},
                          {"resource_name", s.resource_name},
                          {"external_resource_provider", s.external},
                          {"checked", !s.external}});
@@ -240,14 +447,22 @@ std::string render_json(const Report& r, const RenderOptions& o) {
                     {"allocatable", r.summary.allocatable},
                     {"not_allocatable", r.summary.not_allocatable},
                     {"scans", r.scans}};
+  ordered_json checks = ordered_json::array();
+  for (const auto& c : r.checks) {
+    checks.push_back({{"id", c.rule.id},
+                      {"subject", c.subject},
+                      {"result", to_string(c.rule.outcome)},
+                      {"reason", c.rule.reason.empty() ? ordered_json(nullptr)
+                                                       : ordered_json(c.rule.reason)}});
+  }
+  doc["checks"] = std::move(checks);
+  if (r.path == DevicePath::mdev) {
+    add_mdev_json(doc, r);
+    return doc.dump(2) + "\n";
+  }
   ordered_json devices = ordered_json::array();
   for (const auto& d : r.devices) {
-    ordered_json rules = ordered_json::array();
-    for (const auto& rr : d.evaluation.rules) {
-      ordered_json j = {{"id", rr.id}, {"result", to_string(rr.outcome)}};
-      j["reason"] = rr.reason.empty() ? ordered_json(nullptr) : ordered_json(rr.reason);
-      rules.push_back(std::move(j));
-    }
+    ordered_json rules = rules_json(d.evaluation.rules);
     ordered_json dev;
     dev["address"] = d.facts.address;
     dev["pci_id"] = opt(d.facts.pci_id);
@@ -277,14 +492,20 @@ std::string render_json(const Report& r, const RenderOptions& o) {
 std::string render_junit(const Report& r, const RenderOptions& o) {
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  const bool mdev = r.path == DevicePath::mdev;
+  const size_t n_devices = mdev ? r.mdevs.size() : r.devices.size();
   const unsigned device_failures = r.summary.failed + r.summary.not_allocatable;
-  out << "<testsuites name=\"fakesriov-validate\" tests=\"" << r.devices.size() + 1
-      << "\" failures=\"" << device_failures + (r.expectation_met ? 0 : 1) << "\" skipped=\""
-      << r.summary.skipped << "\">\n";
-  out << "  <testsuite name=\"devices\" tests=\"" << r.devices.size() << "\" failures=\""
+  const auto check_failures = static_cast<unsigned>(
+      std::count_if(r.checks.begin(), r.checks.end(),
+                    [](const NodeCheck& c) { return c.rule.outcome == Outcome::fail; }));
+  out << "<testsuites name=\"fakesriov-validate\" tests=\"" << n_devices + r.checks.size() + 1
+      << "\" failures=\"" << device_failures + check_failures + (r.expectation_met ? 0 : 1)
+      << "\" skipped=\"" << r.summary.skipped << "\">\n";
+  out << "  <testsuite name=\"devices\" tests=\"" << n_devices << "\" failures=\""
       << device_failures << "\" errors=\"0\" skipped=\"" << r.summary.skipped << "\">\n";
   out << "    <properties>\n"
       << "      <property name=\"version\" value=\"" << xml_escape(o.version) << "\"/>\n"
+      << "      <property name=\"path\" value=\"" << to_string(r.path) << "\"/>\n"
       << "      <property name=\"rules\" value=\"" << xml_escape(r.rules_name) << "\"/>\n"
       << "      <property name=\"rule_set\" value=\"" << to_string(r.rules) << "\"/>\n"
       << "      <property name=\"source\" value=\"" << xml_escape(r.source_kind) << "\"/>\n";
@@ -292,13 +513,18 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
     out << "      <property name=\"selector\" value=\"" << xml_escape(s.pci_id) << " "
         << xml_escape(s.resource_name) << (s.external ? " external" : "") << "\"/>\n";
   }
+  for (const auto& s : r.mdev_selectors) {
+    out << "      <property name=\"selector\" value=\"" << xml_escape(s.name) << " "
+        << xml_escape(s.resource_name) << (s.external ? " external" : "") << "\"/>\n";
+  }
   out << "    </properties>\n";
-  for (const auto& d : r.devices) {
-    out << "    <testcase classname=\"" << xml_escape(d.selector.resource_name) << "\" name=\""
-        << xml_escape(d.facts.address) << "\"";
-    const std::string reasons = xml_escape(io::join(d.evaluation.reasons, "; "));
-    const auto& a = d.evaluation.allocation;
-    switch (d.evaluation.verdict) {
+  const auto testcase = [&out](const std::string& classname, const std::string& name,
+                               const Evaluation& e) {
+    out << "    <testcase classname=\"" << xml_escape(classname) << "\" name=\""
+        << xml_escape(name) << "\"";
+    const std::string reasons = xml_escape(io::join(e.reasons, "; "));
+    const auto& a = e.allocation;
+    switch (e.verdict) {
       case Verdict::discovered:
         if (a.allocatable()) {
           out << "/>\n";
@@ -313,11 +539,32 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
         break;
       case Verdict::failed:
         out << ">\n      <failure message=\"" << reasons << "\" type=\"failed\">"
-            << xml_escape(io::join(d.evaluation.reasons, "\n")) << "</failure>\n    </testcase>\n";
+            << xml_escape(io::join(e.reasons, "\n")) << "</failure>\n    </testcase>\n";
         break;
     }
+  };
+  for (const auto& d : r.devices) {
+    testcase(d.selector.resource_name, d.facts.address, d.evaluation);
+  }
+  for (const auto& m : r.mdevs) {
+    testcase(m.selector.resource_name, m.facts.uuid, m.evaluation);
   }
   out << "  </testsuite>\n";
+  if (!r.checks.empty()) {
+    out << "  <testsuite name=\"checks\" tests=\"" << r.checks.size() << "\" failures=\""
+        << check_failures << "\" errors=\"0\" skipped=\"0\">\n";
+    for (const auto& c : r.checks) {
+      out << "    <testcase classname=\"" << xml_escape(c.rule.id) << "\" name=\""
+          << xml_escape(c.subject) << "\"";
+      if (c.rule.outcome == Outcome::fail) {
+        out << ">\n      <failure message=\"" << xml_escape(c.rule.reason)
+            << "\" type=\"check\"/>\n    </testcase>\n";
+      } else {
+        out << "/>\n";
+      }
+    }
+    out << "  </testsuite>\n";
+  }
   out << "  <testsuite name=\"expectation\" tests=\"1\" failures=\"" << (r.expectation_met ? 0 : 1)
       << "\" errors=\"0\" skipped=\"0\">\n";
   out << "    <testcase classname=\"fakesriov-validate\" name=\"expectation\"";

@@ -30,7 +30,36 @@ constexpr std::array kRuleSetNames{
                 "the newest KubeVirt release checked (default)"},
 };
 
+constexpr std::array kDevicePathNames{
+    DevicePathName{kDefaultDevicePathName, DevicePath::pci,
+                   "pciHostDevices: PCI functions (SR-IOV VFs), the default"},
+    DevicePathName{"mdev", DevicePath::mdev, "mediatedDevices: mdev instances (vGPUs)"},
+};
+
 }  // namespace
+
+std::span<const DevicePathName> device_path_names() { return kDevicePathNames; }
+
+std::string_view to_string(DevicePath path) {
+  for (const auto& n : kDevicePathNames) {
+    if (n.path == path) {
+      return n.name;
+    }
+  }
+  return "?";
+}
+
+Result<DevicePath> parse_device_path(std::string_view name) {
+  std::vector<std::string> allowed;
+  for (const auto& n : kDevicePathNames) {
+    if (n.name == name) {
+      return n.path;
+    }
+    allowed.emplace_back(n.name);
+  }
+  return Error{"unknown device path '" + std::string(name) + "' (allowed: " +
+               io::join(allowed, ", ") + ")"};
+}
 
 std::span<const RuleSetName> rule_set_names() { return kRuleSetNames; }
 

@@ -67,6 +67,156 @@ fs::path device_rel_path(const DeviceFacts& d, const fs::path& sysfs_root) {
   return fs::path("devices") / "snapshot" / d.address;
 }
 
+// Where `real` (a path of the live tree) goes in the snapshot: its place
+// below the sysfs root, or devices/snapshot/<fallback>.
+fs::path rel_below(const fs::path& path, const fs::path& sysfs_root, const std::string& fallback) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);
+  const fs::path root = fs::canonical(sysfs_root, ec);
+  if (!real.empty() && !root.empty()) {
+    fs::path rel = real.lexically_relative(root);
+    if (!rel.empty() && *rel.begin() != "..") {
+      return rel;
+    }
+  }
+  return fs::path("devices") / "snapshot" / fallback;
+}
+
+Status copy_type_dir(const fs::path& from, const fs::path& to) {
+  for (const char* name : {"name", "description", "available_instances", "device_api"}) {
+    if (auto st = copy_if_readable(from / name, to / name); !st) {
+      return st;
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(to / "devices", ec);
+  return write_file(to / "create", "");
+}
+
+// The mdev path: every parent of class/mdev_bus with its types (the type
+// listing and the desired-type checks read them all), the parent's
+// numa_node, and each matched instance with its links, group and nodes.
+Status write_mdev_snapshot(const Report& report, const FactReader& reader, const fs::path& sys,
+                           const fs::path& dev) {
+  std::error_code ec;
+  const fs::path& root = reader.sysfs_root();
+  for (const auto& p : {sys / "class" / "mdev_bus", sys / "bus" / "mdev" / "devices"}) {
+    fs::create_directories(p, ec);
+    if (ec) {
+      return Error{"cannot create " + p.string() + ": " + ec.message()};
+    }
+  }
+  std::set<std::string> parents;
+  const auto add_parent = [&](const std::string& parent, const fs::path& src) -> Status {
+    if (!parents.insert(parent).second) {
+      return {};
+    }
+    const fs::path out = sys / rel_below(src, root, parent);
+    fs::create_directories(out, ec);
+    const fs::path pci_link = sys / "bus" / "pci" / "devices" / parent;
+    if (auto st = make_link(out.lexically_relative(pci_link.parent_path()), pci_link); !st) {
+      return st;
+    }
+    return copy_if_readable(root / "bus" / "pci" / "devices" / parent / "numa_node",
+                            out / "numa_node");
+  };
+  for (const auto& parent : io::sorted_entries(root / "class" / "mdev_bus")) {
+    const fs::path src = root / "class" / "mdev_bus" / parent;
+    if (auto st = add_parent(parent, src); !st) {
+      return st;
+    }
+    const fs::path out = sys / rel_below(src, root, parent);
+    const fs::path link = sys / "class" / "mdev_bus" / parent;
+    if (auto st = make_link(out.lexically_relative(link.parent_path()), link); !st) {
+      return st;
+    }
+    for (const auto& id : io::sorted_entries(src / "mdev_supported_types")) {
+      if (auto st = copy_type_dir(src / "mdev_supported_types" / id,
+                                  out / "mdev_supported_types" / id);
+          !st) {
+        return st;
+      }
+    }
+  }
+  std::set<std::string> groups;
+  for (const auto& m : report.mdevs) {
+    const fs::path src(m.facts.syspath);
+    const fs::path bus_link = sys / "bus" / "mdev" / "devices" / m.facts.uuid;
+    if (!m.facts.realpath) {
+      // Not resolvable: keep the link (or entry) as it is.
+      const auto target = read_link(src);
+      if (auto st = target ? make_link(*target, bus_link) : write_file(bus_link, ""); !st) {
+        return st;
+      }
+      continue;
+    }
+    const fs::path real(*m.facts.realpath);
+    if (m.facts.parent) {
+      if (auto st = add_parent(*m.facts.parent, real.parent_path()); !st) {
+        return st;
+      }
+    }
+    const fs::path out = sys / rel_below(real, root, m.facts.uuid);
+    fs::create_directories(out, ec);
+    if (ec) {
+      return Error{"cannot create " + out.string() + ": " + ec.message()};
+    }
+    if (auto st = make_link(out.lexically_relative(bus_link.parent_path()), bus_link); !st) {
+      return st;
+    }
+    if (const auto target = read_link(src / "mdev_type")) {
+      if (auto st = make_link(*target, out / "mdev_type"); !st) {
+        return st;
+      }
+      const fs::path type_out = (out / *target).lexically_normal();
+      if (!fs::exists(type_out / "create", ec)) {
+        if (auto st = copy_type_dir(src / "mdev_type", type_out); !st) {
+          return st;
+        }
+      }
+      const fs::path in_type = type_out / "devices" / m.facts.uuid;
+      if (auto st = make_link(out.lexically_relative(in_type.parent_path()), in_type); !st) {
+        return st;
+      }
+    }
+    if (m.facts.driver) {
+      const fs::path drv = sys / "bus" / "mdev" / "drivers" / *m.facts.driver;
+      fs::create_directories(drv, ec);
+      if (auto st = make_link(drv.lexically_relative(out), out / "driver"); !st) {
+        return st;
+      }
+    }
+    if (auto st = write_file(out / "remove", ""); !st) {
+      return st;
+    }
+    if (m.facts.iommu_group) {
+      const std::string& g = *m.facts.iommu_group;
+      const fs::path group_dir = sys / "kernel" / "iommu_groups" / g;
+      fs::create_directories(group_dir, ec);
+      if (auto st = make_link(group_dir.lexically_relative(out), out / "iommu_group"); !st) {
+        return st;
+      }
+      if (m.facts.iommu_group_members && groups.insert(g).second) {
+        const fs::path members = root / "kernel" / "iommu_groups" / g / "devices";
+        fs::create_directories(group_dir / "devices", ec);
+        for (const auto& member : *m.facts.iommu_group_members) {
+          const auto target = read_link(members / member);
+          const fs::path link = group_dir / "devices" / member;
+          if (auto st = target ? make_link(*target, link) : write_file(link, ""); !st) {
+            return st;
+          }
+        }
+      }
+      if (m.facts.vfio_group_node_exists) {
+        if (auto st = write_file(dev / "vfio" / g, ""); !st) {
+          return st;
+        }
+      }
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Status write_snapshot(const Report& report, const FactReader& reader, const fs::path& dir) {
@@ -81,6 +231,11 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
     fs::create_directories(p, ec);
     if (ec) {
       return Error{"cannot create " + p.string() + ": " + ec.message()};
+    }
+  }
+  if (report.path == DevicePath::mdev) {
+    if (auto st = write_mdev_snapshot(report, reader, sys, dev); !st) {
+      return st;
     }
   }
   std::set<std::string> groups;

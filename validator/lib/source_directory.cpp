@@ -28,9 +28,9 @@ Result<bool> ChangeWatcher::poll_readable(int fd, std::chrono::milliseconds time
 
 namespace {
 
-/// inotify on bus/pci/devices and <dev>/vfio: devices and nodes appearing or
-/// going away wake the waiter; attribute writes are caught by the caller's
-/// periodic re-check.
+/// inotify on bus/pci/devices, bus/mdev/devices and <dev>/vfio: devices,
+/// instances and nodes appearing or going away wake the waiter; attribute
+/// writes are caught by the caller's periodic re-check.
 class InotifyWatcher final : public ChangeWatcher {
  public:
   explicit InotifyWatcher(int fd) : fd_(fd) {}
@@ -89,6 +89,7 @@ class DirectorySource final : public DeviceSource {
     // Missing directories are fine: the periodic re-check covers them.
     ::inotify_add_watch(fd, (sysfs_root_ / "bus" / "pci" / "devices").c_str(), mask);
     ::inotify_add_watch(fd, (dev_root_ / "vfio").c_str(), mask);
+    ::inotify_add_watch(fd, (sysfs_root_ / "bus" / "mdev" / "devices").c_str(), mask);
     return std::unique_ptr<ChangeWatcher>(std::make_unique<InotifyWatcher>(fd));
   }
 

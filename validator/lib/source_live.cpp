@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The live system: /sys/bus/pci/devices listed as KubeVirt walks it, each
 // entry's link resolved to its /sys/devices path (the syspath udev would
-// give), and a libudev monitor on subsystem "pci" for --wait.
+// give), and a libudev monitor on subsystems "pci" and "mdev" for --wait.
 #include <libudev.h>
 #include <poll.h>
 #include <unistd.h>
@@ -92,7 +92,9 @@ class LiveSource final : public DeviceSource {
     if (!mon) {
       return Error{std::string("cannot open a udev monitor (") + name + ")"};
     }
+    // pci: VFs and drivers; mdev: instances created and removed.
     if (udev_monitor_filter_add_match_subsystem_devtype(mon.get(), "pci", nullptr) < 0 ||
+        udev_monitor_filter_add_match_subsystem_devtype(mon.get(), "mdev", nullptr) < 0 ||
         udev_monitor_enable_receiving(mon.get()) < 0) {
       return Error{std::string("udev monitor: ") + std::system_category().message(errno)};
     }

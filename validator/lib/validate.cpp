@@ -4,6 +4,8 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 #include <unordered_map>
 
 namespace fsv {
@@ -20,7 +22,107 @@ class SleepWatcher final : public ChangeWatcher {
   }
 };
 
+void count(Summary& summary, const Evaluation& e) {
+  switch (e.verdict) {
+    case Verdict::discovered:
+      ++summary.discovered;
+      if (e.allocation.allocatable()) {
+        ++summary.allocatable;
+      } else {
+        ++summary.not_allocatable;
+      }
+      break;
+    case Verdict::skipped:
+      ++summary.skipped;
+      break;
+    case Verdict::failed:
+      ++summary.failed;
+      break;
+  }
+  ++summary.matched;
+}
+
+/// A failed node check fails the gate, whatever the count.
+void apply_checks(Report& report) {
+  const auto failed = std::count_if(report.checks.begin(), report.checks.end(),
+                                    [](const NodeCheck& c) { return c.rule.outcome == Outcome::fail; });
+  if (failed > 0) {
+    report.expectation_met = false;
+    report.expectation_message += "; " + std::to_string(failed) +
+                                  (failed == 1 ? " check of the CR or node failed"
+                                               : " checks of the CR or node failed");
+  }
+}
+
+Report validate_mdev(const FactReader& reader, const ValidateOptions& options) {
+  Report report;
+  report.path = DevicePath::mdev;
+  report.rules = options.rules;
+  report.rules_name = options.rules_name;
+  report.sysfs_root = reader.sysfs_root().string();
+  report.dev_root = reader.dev_root().string();
+  report.expectation = options.expectation;
+  report.mdev_selectors = options.mdev_names;
+  if (options.mdev_cr) {
+    report.mdev_selectors.insert(report.mdev_selectors.end(), options.mdev_cr->selectors.begin(),
+                                 options.mdev_cr->selectors.end());
+  }
+  report.mdev_all = report.mdev_selectors.empty();
+  // device_controller.go fills a map: the last non-external selector of a name wins.
+  std::unordered_map<std::string, const MdevSelector*> by_name;
+  for (const auto& s : report.mdev_selectors) {
+    if (!s.external) {
+      by_name[s.name] = &s;
+    }
+  }
+  const MdevReader mdev(reader.sysfs_root(), reader.dev_root());
+  report.mdev_types = summarize_mdev_types(mdev.list_types());
+  for (const auto& uuid : mdev.list_instances()) {
+    MdevReport mr;
+    mr.facts = mdev.read(uuid);
+    if (report.mdev_all) {
+      const std::string name = mr.facts.type_name.value_or("-");
+      mr.selector = {name, name, false};
+    } else if (mr.facts.type_name) {
+      const auto it = by_name.find(*mr.facts.type_name);
+      if (it == by_name.end()) {
+        continue;
+      }
+      mr.selector = *it->second;
+    } else {
+      // No type name: no selector can match, which KubeVirt does silently.
+      mr.selector = {"-", "-", false};
+    }
+    mr.evaluation = evaluate_mdev(mr.facts);
+    mr.env_var = mdev_env_var(mr.selector.resource_name);
+    count(report.summary, mr.evaluation);
+    report.mdevs.push_back(std::move(mr));
+  }
+  if (options.mdev_cr) {
+    report.checks = check_mdev_resource_names(options.mdev_cr->selectors);
+    auto desired = check_mdev_desired_types(*options.mdev_cr, report.mdev_types);
+    report.checks.insert(report.checks.end(), std::make_move_iterator(desired.begin()),
+                         std::make_move_iterator(desired.end()));
+  }
+  report.expectation_met =
+      expectation_holds(options.expectation, report.summary, &report.expectation_message);
+  apply_checks(report);
+  return report;
+}
+
 }  // namespace
+
+std::string mdev_env_var(std::string_view resource_name) {
+  std::string out = "MDEV_PCI_RESOURCE_";
+  for (const char c : resource_name) {
+    if (c == '/' || c == '.') {
+      out += '_';
+    } else {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
 
 bool expectation_holds(const Expectation& e, const Summary& s, std::string* message) {
   std::string msg;
@@ -56,6 +158,11 @@ bool expectation_holds(const Expectation& e, const Summary& s, std::string* mess
 
 Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
                              const ValidateOptions& options) {
+  if (options.path == DevicePath::mdev) {
+    Report report = validate_mdev(reader, options);
+    report.source_kind = source.kind();
+    return report;
+  }
   Report report;
   report.rules = options.rules;
   report.rules_name = options.rules_name;
@@ -90,23 +197,7 @@ Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
     dr.facts = reader.read(ref, std::move(pci_id));
     dr.selector = *it->second;
     dr.evaluation = evaluate(dr.facts, options.rules);
-    switch (dr.evaluation.verdict) {
-      case Verdict::discovered:
-        ++report.summary.discovered;
-        if (dr.evaluation.allocation.allocatable()) {
-          ++report.summary.allocatable;
-        } else {
-          ++report.summary.not_allocatable;
-        }
-        break;
-      case Verdict::skipped:
-        ++report.summary.skipped;
-        break;
-      case Verdict::failed:
-        ++report.summary.failed;
-        break;
-    }
-    ++report.summary.matched;
+    count(report.summary, dr.evaluation);
     report.devices.push_back(std::move(dr));
   }
   report.expectation_met =

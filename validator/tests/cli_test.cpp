@@ -255,3 +255,167 @@ TEST_F(Cli, SnapshotRoundTrip) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Four T4-1B mdev instances on one parent.
+class MdevCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 4; ++i) {
+      tree_.add_mdev(fsv::test::mdev(i));
+    }
+  }
+  std::string roots() const {
+    return "--path mdev --sysfs-root " + tree_.sys().string() + " --dev-root " +
+           tree_.dev().string() + " ";
+  }
+  std::string write_cr(const std::string& body) const {
+    std::string cr = tree_.root().string() + "/cr.yaml";
+    std::ofstream(cr) << "kind: KubeVirt\nspec:\n  configuration:\n" << body;
+    return cr;
+  }
+  fsv::test::Tree tree_;
+};
+
+TEST_F(MdevCli, ExpectCountsAllocatableInstances) {
+  auto r = run(roots() + "--expect 4");
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 mdev instances matched: 4 discovered, 0 failed; 4 discovered and "
+                       "allocatable (path mdev"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(run(roots() + "--expect 5").rc, 1);
+  EXPECT_EQ(run(roots() + "--expect-min 4").rc, 0);
+  EXPECT_EQ(run(roots() + "--mdev-name GRID_T4-1B --expect 4").rc, 0);
+  EXPECT_EQ(run(roots() + "--mdev-name GRID_T4-2B --expect 0").rc, 0);
+  EXPECT_EQ(run(roots() + "--mdev-name GRID_T4-2B").rc, 1);  // none
+  // The PCI path does not see them.
+  EXPECT_EQ(run("--sysfs-root " + tree_.sys().string() + " --dev-root " + tree_.dev().string() +
+                " --expect 4")
+                .rc,
+            1);
+  auto bad = fsv::test::mdev(4);
+  bad.available = "n/a";
+  bad.type_id = "nvidia-257";
+  bad.type_name = "GRID T4-2B";
+  tree_.add_mdev(bad);
+  r = run(roots());
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("    - available_instances of nvidia-257 is 'n/a', not an integer"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(run(roots() + "--expect 4").rc, 0);  // four still allocatable
+}
+
+TEST_F(MdevCli, UsageErrors) {
+  EXPECT_EQ(run(roots() + "--selector 10de:1eb8").rc, 2);
+  auto r = run("--sysfs-root " + tree_.sys().string() + " --mdev-name GRID_T4-1B");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--mdev-name needs --path mdev"), std::string::npos) << r.err;
+  r = run("--path vgpu");
+  EXPECT_EQ(r.rc, 2);
+  for (const auto& n : fsv::device_path_names()) {
+    EXPECT_NE(r.err.find(std::string(n.name)), std::string::npos) << r.err;
+  }
+  const auto cr = write_cr("    permittedHostDevices:\n      pciHostDevices: []\n");
+  r = run(roots() + "--kubevirt-cr " + cr);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("no spec.configuration.permittedHostDevices.mediatedDevices"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(MdevCli, KubevirtCrSelectorsAndChecks) {
+  auto cr = write_cr(
+      "    permittedHostDevices:\n      mediatedDevices:\n"
+      "      - {mdevNameSelector: GRID T4-1B, resourceName: nvidia.com/GRID_T4-1B}\n");
+  auto r = run(roots() + "--kubevirt-cr " + cr + " --expect 4 --format json");
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["devices"][0]["resource_name"], "nvidia.com/GRID_T4-1B");
+  EXPECT_EQ(j["devices"][0]["allocation"]["env"].begin().key(),
+            "MDEV_PCI_RESOURCE_NVIDIA_COM_GRID_T4-1B");
+  cr = write_cr(
+      "    mediatedDevicesConfiguration:\n      mediatedDeviceTypes: [GRID T4-1B]\n"
+      "    permittedHostDevices:\n      mediatedDevices:\n"
+      "      - {mdevNameSelector: GRID_T4-1B, resourceName: nvidia.com/GRID_T4-1B}\n");
+  r = run(roots() + "--kubevirt-cr " + cr + " --expect 4");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.out.find("check mdev-desired-type (mediatedDeviceTypes[0] GRID T4-1B): fail: "
+                       "'GRID T4-1B' contains a space: KubeVirt matches it against no type "
+                       "(write nvidia-256 or GRID_T4-1B)"),
+            std::string::npos)
+      << r.out;
+  r = run(roots() + "--kubevirt-cr " + cr + " --expect 4 --quiet");
+  EXPECT_NE(r.out.find("check mdev-desired-type"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL: "), std::string::npos) << r.out;
+}
+
+TEST_F(MdevCli, WaitForLateInstances) {
+  std::thread late([this] {
+    std::this_thread::sleep_for(500ms);
+    tree_.add_mdev(fsv::test::mdev(4));
+  });
+  auto r = run(roots() + "--expect 5 --wait 20");
+  late.join();
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(run(roots() + "--expect 6 --wait 0.3").rc, 1);
+}
+
+TEST_F(MdevCli, SnapshotRoundTrip) {
+  auto shared = fsv::test::mdev(5);
+  shared.parent = "0000:00:06.0";
+  shared.numa = "1";
+  shared.vfio_node = false;
+  tree_.add_mdev(shared);
+  auto spare = fsv::test::mdev(9);
+  spare.type_id = "nvidia-257";
+  spare.type_name = "GRID T4-2B";
+  tree_.add_mdev_type(spare);
+  const std::string snap = tree_.root().string() + "/snap";
+  auto r = run(roots() + "--snapshot " + snap + " --format json");
+  ASSERT_EQ(r.rc, 1) << r.out << r.err;  // one instance fails
+  auto again = run("--path mdev --sysfs-root " + snap + "/sys --dev-root " + snap +
+                   "/dev --format json");
+  ASSERT_EQ(again.rc, 1) << again.err;
+  auto a = nlohmann::json::parse(r.out);
+  auto b = nlohmann::json::parse(again.out);
+  EXPECT_EQ(a["summary"], b["summary"]);
+  EXPECT_EQ(a["mdev_types"], b["mdev_types"]);
+  ASSERT_EQ(a["devices"].size(), b["devices"].size());
+  for (size_t i = 0; i < a["devices"].size(); ++i) {
+    for (const char* key : {"uuid", "type_name", "verdict", "reasons", "parent", "iommu_group",
+                            "numa_node", "available_instances", "allocatable", "rules"}) {
+      EXPECT_EQ(a["devices"][i][key], b["devices"][i][key]) << i << " " << key;
+    }
+  }
+  EXPECT_EQ(b["summary"]["failed"], 1);
+  EXPECT_EQ(b["devices"][4]["numa_node"], 1);
+}
+
+// --help, the man page and docs/validator.md name every device path and every mdev rule.
+TEST(MdevDocs, EveryPathAndRuleIsDocumented) {
+  const auto help = run("--help").out;
+  std::string man = slurp(FSV_MAN_PAGE);
+  for (size_t pos = 0; (pos = man.find("\\-", pos)) != std::string::npos;) {
+    man.erase(pos, 1);
+  }
+  const auto doc = slurp(FSV_VALIDATOR_DOC);
+  for (const auto& n : fsv::device_path_names()) {
+    const std::string name(n.name);
+    EXPECT_NE(help.find(name + ": "), std::string::npos) << name;
+    EXPECT_NE(man.find(name), std::string::npos) << name;
+    EXPECT_NE(doc.find("`--path " + name + "`"), std::string::npos) << name;
+  }
+  EXPECT_NE(doc.find("## The mdev path"), std::string::npos);
+  for (const char* id : {"mdev-type-name", "mdev-parent", "mdev-numa-node",
+                         "mdev-available-instances", "mdev-iommu-group", "mdev-vfio-group-node",
+                         "mdev-iommu-group-exclusive", "mdev-resource-name", "mdev-desired-type"}) {
+    EXPECT_NE(doc.find(std::string("`") + id + "`"), std::string::npos) << id;
+    EXPECT_NE(man.find(id), std::string::npos) << id;
+    EXPECT_NE(help.find(id), std::string::npos) << id;
+  }
+}
+
+}  // namespace

@@ -22,6 +22,18 @@ DeviceSpec vf(int i) {
   return s;
 }
 
+MdevSpec mdev(int i) {
+  MdevSpec s;
+  char buf[48];
+  const int n = std::snprintf(buf, sizeof(buf), "00000000-0000-0000-0000-0000000000%02d", i % 100);
+  if (n < 0 || static_cast<size_t>(n) >= sizeof(buf)) {
+    throw std::invalid_argument("mdev(" + std::to_string(i) + "): no such UUID");
+  }
+  s.uuid = buf;
+  s.group = std::to_string(200 + i);
+  return s;
+}
+
 Tree::Tree() {
   std::string tmpl = (fs::temp_directory_path() / "fsv-tree-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -119,5 +131,82 @@ void Tree::remove_vfio_dev_node(const std::string& entry) {
 
 // NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
 void Tree::remove_vfio_container_node() { fs::remove(dev() / "vfio" / "vfio"); }
+
+}  // namespace fsv::test
+
+namespace fsv::test {
+
+fs::path Tree::mdev_parent_dir(const std::string& parent) const {
+  return sys() / "devices" / "pci0000:00" / parent;
+}
+
+// NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
+fs::path Tree::add_mdev_type(const MdevSpec& s) {
+  const fs::path p = mdev_parent_dir(s.parent);
+  fs::create_directories(p);
+  const fs::path class_link = sys() / "class" / "mdev_bus" / s.parent;
+  if (!fs::is_symlink(class_link)) {
+    fs::create_directories(class_link.parent_path());
+    fs::create_symlink("../../devices/pci0000:00/" + s.parent, class_link);
+  }
+  const fs::path pci_link = sys() / "bus" / "pci" / "devices" / s.parent;
+  if (!fs::is_symlink(pci_link)) {
+    fs::create_symlink("../../../devices/pci0000:00/" + s.parent, pci_link);
+    if (s.numa_unreadable) {
+      fs::create_directories(p / "numa_node");
+    } else if (s.numa) {
+      write_file(p / "numa_node", *s.numa + "\n");
+    }
+  }
+  fs::path t = p / "mdev_supported_types" / s.type_id;  // returned: not const, so it moves
+  fs::create_directories(t / "devices");
+  if (s.type_name) {
+    write_file(t / "name", *s.type_name + "\n");
+  }
+  write_file(t / "description", s.description + "\n");
+  write_file(t / "available_instances", s.available + "\n");
+  write_file(t / "device_api", "vfio-pci\n");
+  write_file(t / "create", "");
+  return t;
+}
+
+// NOLINTNEXTLINE(readability-make-member-function-const): it changes the tree on disk
+fs::path Tree::add_mdev(const MdevSpec& s) {
+  const fs::path type = add_mdev_type(s);
+  fs::path d = mdev_parent_dir(s.parent) / s.uuid;  // returned: not const, so it moves
+  fs::create_directories(d);
+  write_file(d / "remove", "");
+  if (s.type_link) {
+    fs::create_symlink("../mdev_supported_types/" + s.type_id, d / "mdev_type");
+    fs::create_symlink("../../../" + s.uuid, type / "devices" / s.uuid);
+  }
+  if (s.driver) {
+    fs::create_directories(sys() / "bus" / "mdev" / "drivers" / *s.driver);
+    fs::create_symlink("../../../../bus/mdev/drivers/" + *s.driver, d / "driver");
+  }
+  if (s.group) {
+    const fs::path g = sys() / "kernel" / "iommu_groups" / *s.group;
+    fs::create_directories(g / "devices");
+    fs::create_symlink("../../../../kernel/iommu_groups/" + *s.group, d / "iommu_group");
+    fs::create_symlink("../../../../devices/pci0000:00/" + s.parent + "/" + s.uuid,
+                       g / "devices" / s.uuid);
+    for (const auto& m : s.other_group_members) {
+      fs::create_symlink("../../../../devices/pci0000:00/" + s.parent + "/" + m,
+                         g / "devices" / m);
+    }
+    if (s.vfio_node) {
+      write_file(dev() / "vfio" / *s.group, "");
+    }
+  }
+  write_file(dev() / "vfio" / "vfio", "");
+  const fs::path bus = sys() / "bus" / "mdev" / "devices";
+  fs::create_directories(bus);
+  if (s.link) {
+    fs::create_symlink("../../../devices/pci0000:00/" + s.parent + "/" + s.uuid, bus / s.uuid);
+  } else {
+    fs::create_directories(bus / s.uuid);
+  }
+  return d;
+}
 
 }  // namespace fsv::test

@@ -72,6 +72,10 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 std::optional<std::string> link_basename(const std::filesystem::path& path);
 std::string trim(std::string_view s);
 std::string to_lower(std::string_view s);
+/// True when `path` exists, whatever its type (lstat; a dangling link counts).
+bool exists_any_type(const std::filesystem::path& path);
+/// The names in a directory, sorted; empty when it cannot be read.
+std::vector<std::string> sorted_entries(const std::filesystem::path& dir);
 /// The items separated by sep.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 }  // namespace io

@@ -42,6 +42,26 @@ Result<RuleSet> parse_rule_set(std::string_view name);
 /// release this project has checked.
 inline constexpr std::string_view kDefaultRuleSetName = "kubevirt";
 
+/// Which KubeVirt device path to check: pciHostDevices (PCI functions,
+/// SR-IOV VFs) or mediatedDevices (mdev instances).
+enum class DevicePath { pci, mdev };
+
+/// One name --path accepts. The only list of path names: the CLI's option
+/// check and help, the reports and the tests all read it.
+struct DevicePathName {
+  std::string_view name;
+  DevicePath path;
+  std::string_view description;  ///< one short line for --help
+};
+
+std::span<const DevicePathName> device_path_names();
+std::string_view to_string(DevicePath path);
+/// A path name; the error says what is allowed.
+Result<DevicePath> parse_device_path(std::string_view name);
+
+/// The path used when --path is not given.
+inline constexpr std::string_view kDefaultDevicePathName = "pci";
+
 enum class Outcome { pass, fail, not_applicable };
 std::string_view to_string(Outcome outcome);
 

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fsv/config.hpp"
 #include "fsv/facts.hpp"
+#include "fsv/mdev.hpp"
 #include "fsv/result.hpp"
 #include "fsv/rules.hpp"
 #include "fsv/source.hpp"
@@ -33,6 +35,18 @@ struct DeviceReport {
   Evaluation evaluation;
 };
 
+/// One mdev instance of the report (the mdev path).
+struct MdevReport {
+  MdevFacts facts;
+  MdevSelector selector;  ///< the selector it matched (all instances: its own type name)
+  Evaluation evaluation;
+  std::string env_var;  ///< MDEV_PCI_RESOURCE_<NAME>, the variable Allocate sets to the UUIDs
+};
+
+/// What the mediated device plugin's Allocate names the resource's variable:
+/// util.ResourceNameToEnvVar("MDEV_PCI_RESOURCE", name).
+std::string mdev_env_var(std::string_view resource_name);
+
 struct Summary {
   unsigned matched = 0;
   unsigned discovered = 0;
@@ -43,6 +57,7 @@ struct Summary {
 };
 
 struct Report {
+  DevicePath path = DevicePath::pci;
   RuleSet rules = RuleSet::kubevirt_1_9_0;
   std::string rules_name{kDefaultRuleSetName};  ///< the name asked for (maybe an alias)
   std::string source_kind;
@@ -56,19 +71,33 @@ struct Report {
   std::string
       expectation_message;  ///< e.g. "expected exactly 4 discovered and allocatable, found 3"
   unsigned scans = 1;       ///< passes made (more than one with --wait)
+  // The mdev path (path == DevicePath::mdev); empty otherwise.
+  std::vector<MdevSelector> mdev_selectors;  ///< all, external ones included
+  bool mdev_all = false;                     ///< no selector: every instance is checked
+  std::vector<MdevReport> mdevs;             ///< matched instances, by UUID
+  std::vector<MdevTypeSummary> mdev_types;   ///< every type of the node
+  /// Checks of the CR and the node (mdev-resource-name, mdev-desired-type);
+  /// a failed one fails the expectation.
+  std::vector<NodeCheck> checks;
 };
 
 struct ValidateOptions {
+  DevicePath path = DevicePath::pci;
   RuleSet rules = RuleSet::kubevirt_1_9_0;
   std::string rules_name{kDefaultRuleSetName};  ///< as given to --rules, for the reports
   std::vector<Selector> selectors;
   Expectation expectation;
+  // The mdev path: --mdev-name selectors, and the CR's part (when given).
+  std::vector<MdevSelector> mdev_names;
+  std::optional<MdevConfig> mdev_cr;
 };
 
 /// Whether `s` meets `e`, with a one-line explanation.
 bool expectation_holds(const Expectation& e, const Summary& s, std::string* message);
 
-/// One pass: list devices, match PCI_ID against the non-external selectors, evaluate.
+/// One pass: list devices, match PCI_ID against the non-external selectors,
+/// evaluate; on the mdev path list /sys/bus/mdev/devices and the types,
+/// match type names, evaluate and run the node checks.
 Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
                              const ValidateOptions& options);
 
