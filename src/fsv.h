@@ -234,6 +234,7 @@ struct fsv_sriov {
 /* params.c */
 extern struct fsv_options fsv_opts;
 int fsv_params_parse(struct fsv_load_plan *plan);
+void fsv_params_set_bus(int nr);
 int fsv_parse_bool(const char *s, bool *out);
 const char *fsv_vfio_mode_name(int mode);
 

@@ -210,6 +210,7 @@ static int __init fsv_init(void)
 		if (ret)
 			goto err_teardown;
 	}
+	fsv_params_set_bus(fsv_buses[0].busnr);
 	if (fsv_opts.mdev) {
 		ret = fsv_mdev_init();
 		if (ret)

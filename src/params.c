@@ -155,7 +155,7 @@ MODULE_PARM_DESC(domain, "PCI domain of the virtual bus (0-0xffff, default 0x000
 
 static int busnr = -1;	/* bus is a kernel type name */
 module_param_cb(bus, &fsv_param_int_ops, &busnr, 0444);
-MODULE_PARM_DESC(bus, "Bus number of the virtual root bus in its domain (0-255; default 0, in domain 0000 the highest bus number the host does not use)");
+MODULE_PARM_DESC(bus, "Bus number of the virtual root bus in its domain (0-255; default 0, in domain 0000 the highest bus number the host does not use; reads back the first domain's)");
 
 static int num_domains = 1;
 module_param_cb(num_domains, &fsv_param_int_ops, &num_domains, 0444);
@@ -508,6 +508,12 @@ static int fsv_check_no_sriov_params(void)
  * order of creation, and fsv_opts; nothing is created yet. 0 or -EINVAL
  * (logged: what was wrong and what is allowed) or -ENOMEM.
  */
+/* The bus number the first domain's bus got: bus= reads it back (-1 picks one). */
+void fsv_params_set_bus(int nr)
+{
+	busnr = nr;
+}
+
 int fsv_params_parse(struct fsv_load_plan *plan)
 {
 	char names[160];

@@ -100,13 +100,14 @@ if fsv_load num_vfs=1 domain=0x0002; then
 else
 	not_ok "VF in domain 0002"
 fi
-bad_load "domain=0 (the host's) fails" "PCI domain 0000 already exists" domain=0
-if fsv_insmod domain=0 2>/tmp/err; then not_ok "domain=0 errno is EEXIST"; fsv_unload; else
+# Domain 0000 takes a free bus number (25-mdev); its bus 00 is the host's.
+bad_load "domain=0 bus=0 (the host's bus) fails" "bus=0: bus 0000:00 already exists" domain=0 bus=0
+if fsv_insmod domain=0 bus=0 2>/tmp/err; then not_ok "domain=0 bus=0 errno is EEXIST"; fsv_unload; else
 	# The module returns EEXIST; newer kernels hand it to user space as
 	# EBUSY, so that modprobe cannot mistake it for "already loaded".
 	case $(cat /tmp/err) in
-	*"File exists"* | *"Device or resource busy"*) ok "domain=0 errno is EEXIST" ;;
-	*) not_ok "domain=0 errno is EEXIST" "$(cat /tmp/err)" ;;
+	*"File exists"* | *"Device or resource busy"*) ok "domain=0 bus=0 errno is EEXIST" ;;
+	*) not_ok "domain=0 bus=0 errno is EEXIST" "$(cat /tmp/err)" ;;
 	esac
 fi
 par_bad "domain=0x10000 fails" "out of range; allowed: 0..0xffff" domain=0x10000
@@ -157,12 +158,12 @@ par_bad "num_domains=17 fails" "num_domains=17: out of range; allowed: 1..16" nu
 par_bad "num_domains=abc fails" "num_domains='abc': not an integer" num_domains=abc
 par_bad "domain=0xffff num_domains=2 fails" "domain=65535 num_domains=2: the domains would run to 10000" \
 	domain=0xffff num_domains=2
-# A taken domain in the range: here only the first one can be taken. The
+# A taken bus in the range: here only the first domain's can be taken. The
 # guest's only host domain is 0000, below every other, and a second
 # instance of the module (to hold domain+1) cannot be loaded, so a range
 # whose second domain is taken (the same check, at k = 1) cannot be set up.
-bad_load "domain=0 num_domains=2: first domain taken" "num_domains=2: PCI domain 0000 already exists" \
-	domain=0 num_domains=2
+bad_load "domain=0 bus=0 num_domains=2: first domain's bus taken" "bus=0: bus 0000:00 already exists" \
+	domain=0 bus=0 num_domains=2
 # Part-way failure: 16 windows of 128 GiB above 4 GiB need 2052 GiB of
 # physical address space. QEMU TCG gives the guest 40 bits (1 TiB): domains
 # are created until one's window does not fit, then all are destroyed.

@@ -177,8 +177,8 @@ assert_eq "list: a raw configfs item at the first free address" \
 expect "cleanup after load and configfs VFs" 0 "unloaded" cleanup
 assert_eq "cleanup: nothing left" "" "$(domain_devs)"
 
-# modprobe takes the module's EEXIST (domain taken) for "already loaded".
-echo "options fake_sriov_vgpu domain=0" >/etc/modprobe.d/fsv-15.conf
+# modprobe takes the module's EEXIST (bus taken) for "already loaded".
+echo "options fake_sriov_vgpu domain=0 bus=0" >/etc/modprobe.d/fsv-15.conf
 expect "setup when the PCI domain exists: exit 1, kernel's reason" 1 "already exists" setup
 rm -f /etc/modprobe.d/fsv-15.conf
 
