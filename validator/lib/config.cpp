@@ -39,29 +39,46 @@ std::optional<YAML::Node> find_kubevirt(const YAML::Node& doc) {
   return doc;
 }
 
-Result<Selector> selector_from_node(const YAML::Node& entry, size_t index) {
-  const std::string where = "pciHostDevices[" + std::to_string(index) + "]";
+// What every permittedHostDevices entry has: its selector (the value of key),
+// resourceName and externalResourceProvider, checked the same way.
+struct EntryFields {
+  std::string selector;
+  std::string resource_name;
+  bool external = false;
+};
+
+Result<EntryFields> entry_fields(const YAML::Node& entry, const std::string& where,
+                                 const char* key) {
   if (!entry.IsMap()) {
     return Error{where + " is not a mapping"};
   }
-  const auto sel = entry["pciVendorSelector"];
+  const auto sel = entry[key];
   if (!sel || !sel.IsScalar() || sel.Scalar().empty()) {
-    return Error{where + " has no pciVendorSelector"};
+    return Error{where + " has no " + key};
   }
   const auto name = entry["resourceName"];
   if (!name || !name.IsScalar() || name.Scalar().empty()) {
     return Error{where + " has no resourceName"};
   }
-  Selector s;
-  s.pci_id = io::to_lower(io::trim(sel.Scalar()));
-  s.resource_name = name.Scalar();
+  EntryFields f{sel.Scalar(), name.Scalar()};
   if (const auto ext = entry["externalResourceProvider"]; ext) {
-    bool value = false;
-    if (!ext.IsScalar() || !YAML::convert<bool>::decode(ext, value)) {
+    if (!ext.IsScalar() || !YAML::convert<bool>::decode(ext, f.external)) {
       return Error{where + ".externalResourceProvider is not a boolean"};
     }
-    s.external = value;
   }
+  return f;
+}
+
+Result<Selector> selector_from_node(const YAML::Node& entry, size_t index) {
+  auto f = entry_fields(entry, "pciHostDevices[" + std::to_string(index) + "]",
+                        "pciVendorSelector");
+  if (!f) {
+    return f.error();
+  }
+  Selector s;
+  s.pci_id = io::to_lower(io::trim(f->selector));
+  s.resource_name = std::move(f->resource_name);
+  s.external = f->external;
   return s;
 }
 
@@ -98,29 +115,16 @@ std::optional<YAML::Node> descend(const YAML::Node& start, std::initializer_list
 }
 
 Result<MdevSelector> mdev_selector_from_node(const YAML::Node& entry, size_t index) {
-  const std::string where = "mediatedDevices[" + std::to_string(index) + "]";
-  if (!entry.IsMap()) {
-    return Error{where + " is not a mapping"};
-  }
-  const auto sel = entry["mdevNameSelector"];
-  if (!sel || !sel.IsScalar() || sel.Scalar().empty()) {
-    return Error{where + " has no mdevNameSelector"};
-  }
-  const auto name = entry["resourceName"];
-  if (!name || !name.IsScalar() || name.Scalar().empty()) {
-    return Error{where + " has no resourceName"};
+  auto f = entry_fields(entry, "mediatedDevices[" + std::to_string(index) + "]",
+                        "mdevNameSelector");
+  if (!f) {
+    return f.error();
   }
   MdevSelector s;
   // device_controller.go compares the selector with its spaces made underscores.
-  s.name = mdev_type_key(sel.Scalar());
-  s.resource_name = name.Scalar();
-  if (const auto ext = entry["externalResourceProvider"]; ext) {
-    bool value = false;
-    if (!ext.IsScalar() || !YAML::convert<bool>::decode(ext, value)) {
-      return Error{where + ".externalResourceProvider is not a boolean"};
-    }
-    s.external = value;
-  }
+  s.name = mdev_type_key(f->selector);
+  s.resource_name = std::move(f->resource_name);
+  s.external = f->external;
   return s;
 }
 

@@ -44,13 +44,21 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return out;
 }
 
-std::optional<std::string> link_basename(const std::filesystem::path& path) {
+std::optional<std::string> read_link(const std::filesystem::path& path) {
   std::array<char, 4096> buf{};
   const ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size() - 1);
   if (n <= 0) {
     return std::nullopt;
   }
-  std::string target(buf.data(), static_cast<size_t>(n));
+  return std::string(buf.data(), static_cast<size_t>(n));
+}
+
+std::optional<std::string> link_basename(const std::filesystem::path& path) {
+  auto link = read_link(path);
+  if (!link) {
+    return std::nullopt;
+  }
+  std::string target = std::move(*link);
   while (target.size() > 1 && target.back() == '/') {
     target.pop_back();
   }

@@ -2,10 +2,7 @@
 // The mdev path (docs/validator.md, "The mdev path"): facts, rules, checks.
 #include "fsv/mdev.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <map>
@@ -27,14 +24,6 @@ RuleResult fail(std::string id, std::string reason) {
 }
 RuleResult not_applicable(std::string id) { return {std::move(id), Outcome::not_applicable, {}}; }
 
-std::optional<std::string> read_link(const fs::path& p) {
-  std::array<char, 4096> buf{};
-  const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size() - 1);
-  if (n <= 0) {
-    return std::nullopt;
-  }
-  return std::string(buf.data(), static_cast<size_t>(n));
-}
 
 std::string first_line(std::string_view s) { return io::trim(s.substr(0, s.find('\n'))); }
 
@@ -106,7 +95,7 @@ MdevFacts MdevReader::read(const std::string& uuid) const {
   struct stat st {};
   m.is_link = ::lstat(bus.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
   // KubeVirt's GetMdevParentPCIAddr: the base name of the link target's directory.
-  if (const auto target = read_link(bus)) {
+  if (const auto target = io::read_link(bus)) {
     const fs::path t = fs::path(*target).lexically_normal();
     const std::string parent = t.parent_path().filename().string();
     if (!parent.empty() && parent != "." && parent != "..") {

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fsv/snapshot.hpp"
 
-#include <unistd.h>
-
-#include <array>
 #include <fstream>
 #include <set>
 #include <system_error>
@@ -13,15 +10,6 @@ namespace fsv {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<std::string> read_link(const fs::path& p) {
-  std::array<char, 4096> buf{};
-  const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size() - 1);
-  if (n <= 0) {
-    return std::nullopt;
-  }
-  return std::string(buf.data(), static_cast<size_t>(n));
-}
 
 Status write_file(const fs::path& p, const std::string& content) {
   std::error_code ec;
@@ -144,7 +132,7 @@ Status write_mdev_snapshot(const Report& report, const FactReader& reader, const
     const fs::path bus_link = sys / "bus" / "mdev" / "devices" / m.facts.uuid;
     if (!m.facts.realpath) {
       // Not resolvable: keep the link (or entry) as it is.
-      const auto target = read_link(src);
+      const auto target = io::read_link(src);
       if (auto st = target ? make_link(*target, bus_link) : write_file(bus_link, ""); !st) {
         return st;
       }
@@ -164,7 +152,7 @@ Status write_mdev_snapshot(const Report& report, const FactReader& reader, const
     if (auto st = make_link(out.lexically_relative(bus_link.parent_path()), bus_link); !st) {
       return st;
     }
-    if (const auto target = read_link(src / "mdev_type")) {
+    if (const auto target = io::read_link(src / "mdev_type")) {
       if (auto st = make_link(*target, out / "mdev_type"); !st) {
         return st;
       }
@@ -200,7 +188,7 @@ Status write_mdev_snapshot(const Report& report, const FactReader& reader, const
         const fs::path members = root / "kernel" / "iommu_groups" / g / "devices";
         fs::create_directories(group_dir / "devices", ec);
         for (const auto& member : *m.facts.iommu_group_members) {
-          const auto target = read_link(members / member);
+          const auto target = io::read_link(members / member);
           const fs::path link = group_dir / "devices" / member;
           if (auto st = target ? make_link(*target, link) : write_file(link, ""); !st) {
             return st;
@@ -272,7 +260,7 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
       }
     }
     for (const auto& vf : d.facts.virtfns) {
-      const auto target = read_link(src / vf);
+      const auto target = io::read_link(src / vf);
       if (auto st = target ? make_link(*target, out / vf) : write_file(out / vf, ""); !st) {
         return st;
       }
@@ -301,7 +289,7 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
         const fs::path members = reader.sysfs_root() / "kernel" / "iommu_groups" / g / "devices";
         fs::create_directories(group_dir / "devices", ec);
         for (const auto& m : *d.facts.iommu_group_members) {
-          const auto target = read_link(members / m);
+          const auto target = io::read_link(members / m);
           const fs::path link = group_dir / "devices" / m;
           if (auto st = target ? make_link(*target, link) : write_file(link, ""); !st) {
             return st;

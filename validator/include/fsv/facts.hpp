@@ -68,6 +68,8 @@ class FactReader {
 namespace io {
 /// Whole file content, nullopt when it cannot be opened or read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
+/// A symlink's target as written, nullopt when not a readable link.
+std::optional<std::string> read_link(const std::filesystem::path& path);
 /// Last path component of a symlink's target, nullopt when not a readable link.
 std::optional<std::string> link_basename(const std::filesystem::path& path);
 std::string trim(std::string_view s);
