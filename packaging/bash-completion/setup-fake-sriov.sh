@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
 # bash completion for setup-fake-sriov.sh(8), installed by the fake-sriov-vgpu
 # package as /usr/share/bash-completion/completions/setup-fake-sriov.sh.
 # The commands below are the script's own: tests/docs/completion-check
