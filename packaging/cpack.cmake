@@ -4,9 +4,12 @@
 # CMakeLists.txt. `make packages` (or `cpack` in the build directory) makes:
 #   fake-sriov-vgpu-dkms   module source in /usr/src/fake-sriov-vgpu-<version>/
 #                          + dkms.conf + the shared maintainer script (arch all/noarch)
-#   fake-sriov-vgpu        validator + man page, setup-fake-sriov.sh, sriov-manage
-#                          (/usr/lib/nvidia, NVIDIA's command line), udev rules,
-#                          systemd unit, modprobe.d/modules-load.d files;
+#   fake-sriov-vgpu        validator + man page, setup-fake-sriov.sh + man page,
+#                          sriov-manage + man page (/usr/lib/fake-sriov-vgpu,
+#                          offered at NVIDIA's /usr/lib/nvidia/sriov-manage by
+#                          update-alternatives in postinst/%post), bash
+#                          completions, udev rules, systemd unit,
+#                          modprobe.d/modules-load.d files;
 #                          depends on fake-sriov-vgpu-dkms of the same version
 # Every file that is not the DKMS tree belongs to the "Unspecified" component,
 # so the validator's own install() rules need no COMPONENT.
@@ -95,9 +98,21 @@ if(EXISTS "${_fsv_top}/scripts/setup-fake-sriov.sh")
   install(FILES "${_fsv_pkg}/deb/lintian/fake-sriov-vgpu"
     DESTINATION /usr/share/lintian/overrides COMPONENT ${_fsv_main})
 endif()
-# NVIDIA's tools (GPU operator, vgpu-device-manager) call it by this path.
-install(PROGRAMS "${_fsv_top}/scripts/sriov-manage" DESTINATION /usr/lib/nvidia
+# NVIDIA's tools (GPU operator, vgpu-device-manager) call it as
+# /usr/lib/nvidia/sriov-manage, where NVIDIA's vGPU host driver installs its
+# own: the package never owns that path. It installs the script in its own
+# directory, and the maintainer scripts (fsv-dkms link-sriov-manage) link
+# NVIDIA's path to it through the alternatives system unless a file is there.
+install(PROGRAMS "${_fsv_top}/scripts/sriov-manage" DESTINATION /usr/lib/${_fsv_name}
   COMPONENT ${_fsv_main})
+execute_process(COMMAND gzip -9nc "${_fsv_pkg}/man/sriov-manage.8"
+  OUTPUT_FILE "${_fsv_gen}/sriov-manage.8.gz")
+install(FILES "${_fsv_gen}/sriov-manage.8.gz" DESTINATION /usr/share/man/man8
+  COMPONENT ${_fsv_main})
+# bash completions (tests/docs/completion-check keeps them in step with --help).
+install(FILES "${_fsv_pkg}/bash-completion/fakesriov-validate"
+  "${_fsv_pkg}/bash-completion/setup-fake-sriov.sh"
+  DESTINATION /usr/share/bash-completion/completions COMPONENT ${_fsv_main})
 install(FILES "${_fsv_pkg}/modprobe.d/fake-sriov-vgpu.conf" DESTINATION /etc/modprobe.d
   COMPONENT ${_fsv_main})
 install(FILES "${_fsv_pkg}/modules-load.d/fake-sriov-vgpu.conf" DESTINATION /etc/modules-load.d
@@ -190,13 +205,18 @@ set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
   /etc/modprobe.d /etc/modules-load.d /etc/default /usr/src /usr/libexec
   /usr/lib/systemd /usr/lib/systemd/system /usr/lib/udev /usr/lib/udev/rules.d
   /usr/sbin /usr/share/licenses /usr/share/lintian /usr/share/lintian/overrides
-  /usr/share/man /usr/share/man/man1 /usr/share/man/man8)
+  /usr/share/man /usr/share/man/man1 /usr/share/man/man8
+  /usr/share/bash-completion /usr/share/bash-completion/completions)
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_NAME ${_fsv_name})
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_GROUP "Development/Tools")
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_SUMMARY "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}")
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_DESCRIPTION "${_fsv_desc_main}")
 set(CPACK_RPM_UNSPECIFIED_PACKAGE_REQUIRES
   "${_fsv_name}-dkms = ${FSV_VERSION}, kmod")
+# %post/%preun run update-alternatives (Fedora: the alternatives package;
+# Debian's dpkg has it, Essential, so the .deb needs no dependency).
+set(CPACK_RPM_UNSPECIFIED_PACKAGE_REQUIRES_POST "/usr/sbin/update-alternatives")
+set(CPACK_RPM_UNSPECIFIED_PACKAGE_REQUIRES_PREUN "/usr/sbin/update-alternatives")
 # libudev.so.1 (systemd-libs), libyaml-cpp.so.N (yaml-cpp), libstdc++.so.6:
 # rpmbuild's automatic soname requirements name them; explicit package names
 # would only repeat them (rpmlint: explicit-lib-dependency).

@@ -23,7 +23,8 @@ leftovers() {
 		/etc/modules-load.d/fake-sriov-vgpu.conf /etc/default/fakesriov-validate \
 		/usr/lib/systemd/system/fakesriov-validate.service /etc/systemd/system/*/fakesriov-validate.service \
 		/usr/lib/udev/rules.d/70-fake-sriov-vgpu.rules /usr/libexec/fake-sriov-vgpu \
-		/usr/bin/fakesriov-validate /usr/sbin/setup-fake-sriov.sh 2>/dev/null || true
+		/usr/bin/fakesriov-validate /usr/sbin/setup-fake-sriov.sh /usr/lib/fake-sriov-vgpu \
+		/usr/lib/nvidia/sriov-manage /etc/alternatives/sriov-manage 2>/dev/null || true
 	dkms status fake-sriov-vgpu
 	grep -l fake-sriov-vgpu /lib/modules/*/modules.dep 2>/dev/null || true
 	if command -v dpkg-query >/dev/null; then dpkg-query -W -f "\${db:Status-Abbrev} \${Package}\n" "fake-sriov-vgpu*" 2>/dev/null || true; fi'
@@ -90,6 +91,12 @@ deb_install() {
 	dkms_only "$version" "${kernels[@]}" || return 1
 	R "modinfo -F signer fake_sriov_vgpu -k $krel | grep -q ." || {
 		echo "not signed"
+		return 1
+	}
+	# NVIDIA's path, through the alternatives system (fsv-dkms link-sriov-manage).
+	# shellcheck disable=SC2016 # expanded inside the tree, by R
+	R '[ "$(readlink -f /usr/lib/nvidia/sriov-manage)" = /usr/lib/fake-sriov-vgpu/sriov-manage ]' || {
+		echo "/usr/lib/nvidia/sriov-manage is not the package's alternative"
 		return 1
 	}
 }
