@@ -33,13 +33,15 @@ FSV_DOM=0001
 FSV_CFS=/sys/kernel/config/fake-sriov-vgpu
 SYSPCI=/sys/bus/pci/devices
 
-# Before a load: the previous load's driver directory must be gone. Its
+# Before a load: the previous load's driver directories (the stub PCI
+# driver's, and mode=mdev's mdev driver's) must be gone. Their
 # removal waits for the driver kobject's release, which the sanitizer
 # kernel's DEBUG_KOBJECT_RELEASE delays up to 4 s: a load before that warns
 # "cannot create duplicate filename '/bus/pci/drivers/nvidia'".
 _fsv_settled() {
 	[ -d /sys/module/fake_sriov_vgpu ] && return 0
-	for _dd in /sys/bus/pci/drivers/nvidia /sys/bus/pci/drivers/fakevgpu; do
+	for _dd in /sys/bus/pci/drivers/nvidia /sys/bus/pci/drivers/fakevgpu \
+		/sys/bus/mdev/drivers/fake-sriov-vgpu; do
 		wait_gone "$_dd" 5 || diag "$_dd still there 5 s after the unload"
 	done
 }
