@@ -257,17 +257,17 @@ assert_eq "bus=0x80 in domain 0000 (mode=sriov): PF and VF there" "0000:80:00.0 
 fsv_unload
 
 # 9. An SR-IOV board: each VF a parent holding one instance; the PF none.
-fsv_load mode=mdev profile=a10 sriov_numvfs=8
+fsv_load mode=mdev profile=a10 sriov_numvfs=4
 V1=0001:00:00.2 V2=0001:00:00.3
 assert_eq "A10: the PF has no types; each VF has 23" "no 23 23" \
 	"$([ -e "$SYSPCI/$P0/mdev_supported_types" ] && echo yes || echo no) $(types_of $V1 | wc -w) $(types_of $V2 | wc -w)"
-assert_eq "A10-4Q on a VF: name, one instance a VF" "NVIDIA A10-4Q 1 1" \
-	"$(cat "$MB/$V1/mdev_supported_types/nvidia-593/name") $(maxi $V1 nvidia-593) $(avail $V1 nvidia-593)"
-mk $V1 nvidia-593
+assert_eq "A10-8Q on a VF: name, one instance a VF" "NVIDIA A10-8Q 1 1" \
+	"$(cat "$MB/$V1/mdev_supported_types/nvidia-595/name") $(maxi $V1 nvidia-595) $(avail $V1 nvidia-595)"
+mk $V1 nvidia-595
 assert_eq "VF1 used: VF1 0, VF2 1 of the type and 0 of another (one type per GPU)" "0 1 0" \
-	"$(avail $V1 nvidia-593) $(avail $V2 nvidia-593) $(avail $V2 nvidia-588)"
-for v in 0001:00:00.3 0001:00:00.4 0001:00:00.5 0001:00:00.6 0001:00:00.7; do mk $v nvidia-593; done
-assert_eq "6 A10-4Q fill the GPU (24 GB): the 7th VF shows 0" "6 0" "$(ninst) $(avail 0001:00:01.0 nvidia-593)"
+	"$(avail $V1 nvidia-595) $(avail $V2 nvidia-595) $(avail $V2 nvidia-588)"
+for v in $V2 0001:00:00.4; do mk $v nvidia-595; done
+assert_eq "3 A10-8Q fill the GPU (24 GB): the 4th VF shows 0" "3 0" "$(ninst) $(avail 0001:00:00.5 nvidia-595)"
 fsv_unload
 
 # 10. Every profile's types: count, device_api, a description with max_instance.
