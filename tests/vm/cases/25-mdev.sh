@@ -266,7 +266,7 @@ assert_eq "A10-8Q on a VF: name, one instance a VF" "NVIDIA A10-8Q 1 1" \
 mk $V1 nvidia-595
 assert_eq "VF1 used: VF1 0, VF2 1 of the type and 0 of another (one type per GPU)" "0 1 0" \
 	"$(avail $V1 nvidia-595) $(avail $V2 nvidia-595) $(avail $V2 nvidia-588)"
-for v in $V2 0001:00:00.4; do mk $v nvidia-595; done
+for v in "$V2" 0001:00:00.4; do mk "$v" nvidia-595; done
 assert_eq "3 A10-8Q fill the GPU (24 GB): the 4th VF shows 0" "3 0" "$(ninst) $(avail 0001:00:00.5 nvidia-595)"
 fsv_unload
 
