@@ -3,11 +3,16 @@
 // Exceptions stop here; the library reports errors as values.
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -99,6 +104,40 @@ constexpr const char* kFooterRest =
     "\n"
     "See fakesriov-validate(1) and docs/validator.md for the JSON schema.\n";
 
+/// --help's description column: 30 columns of names, 50 of descriptions,
+/// so no line is wider than 80.
+constexpr size_t kHelpNameColumns = 30;
+constexpr size_t kHelpTextColumns = 50;
+
+/// `text` with each line longer than kHelpTextColumns broken at blanks; the
+/// lines it adds are indented by two (the item they continue stands out).
+std::string wrap_help(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string line = text.substr(start, end - start);
+    std::string indent;
+    while (line.size() + indent.size() > kHelpTextColumns) {
+      const size_t room = kHelpTextColumns - indent.size();
+      size_t cut = line.rfind(' ', room);
+      if (cut == std::string::npos || cut == 0) {
+        break;  // one word wider than the column: leave it
+      }
+      out += indent + line.substr(0, cut) + "\n";
+      line.erase(0, cut + 1);
+      indent = "  ";
+    }
+    out += indent + line + "\n";
+    start = end + 1;
+  }
+  out.pop_back();
+  return out;
+}
+
 /// The --path help, from the library's list of path names.
 std::string path_help() {
   std::string out = "The KubeVirt device path to check:\n";
@@ -106,7 +145,7 @@ std::string path_help() {
     out += std::string(n.name) + ": " + std::string(n.description) + "\n";
   }
   out.pop_back();
-  return out;
+  return wrap_help(out);
 }
 
 /// The --rules help, from the library's list of rule-set names.
@@ -120,8 +159,116 @@ std::string rules_help() {
     out += std::string(n.description) + "\n";
   }
   out.pop_back();
-  return out;
+  return wrap_help(out);
 }
+
+/// The most devices --expect and --expect-min take.
+constexpr long kMaxExpect = 1L << 20;
+/// The longest --wait, in seconds (a day).
+constexpr double kMaxWaitS = 86400.0;
+
+/// A CLI11 check of a count option: "" or what is wrong and what is allowed
+/// (CLI11 puts the option's name first).
+CLI::Validator count_check(const std::string& meaning) {
+  return {[meaning](std::string& v) {
+            const std::string allowed = "; allowed: 0 to " + std::to_string(kMaxExpect) + " (" +
+                                        meaning + ")";
+            long n = 0;
+            const char* first = v.data();
+            const char* last = first + v.size();
+            const auto [ptr, ec] = std::from_chars(first, last, n);
+            if (v.empty() || ptr != last || ec == std::errc::invalid_argument) {
+              return "'" + v + "' is not a whole number" + allowed;
+            }
+            if (ec == std::errc::result_out_of_range || n > kMaxExpect) {
+              return "'" + v + "' is too large" + allowed;
+            }
+            if (n < 0) {
+              return "'" + v + "' is negative" + allowed;
+            }
+            return std::string();
+          },
+          "", "count"};
+}
+
+/// The CLI11 check of --wait.
+CLI::Validator seconds_check() {
+  return {[](std::string& v) {
+            const std::string allowed =
+                "; allowed: 0 to " + std::to_string(static_cast<long>(kMaxWaitS)) +
+                " seconds (a fraction such as 0.5 too; 0: no waiting)";
+            double s = 0;
+            const char* first = v.data();
+            const char* last = first + v.size();
+            const auto [ptr, ec] = std::from_chars(first, last, s);
+            if (v.empty() || ptr != last || ec != std::errc() || !std::isfinite(s)) {
+              return "'" + v + "' is not a number of seconds" + allowed;
+            }
+            if (s < 0) {
+              return "'" + v + "' is negative" + allowed;
+            }
+            if (s > kMaxWaitS) {
+              return "'" + v + "' is too long" + allowed;
+            }
+            return std::string();
+          },
+          "", "seconds"};
+}
+
+/// With --sysfs-root DIR and no --dev-root: DIR/../dev when DIR is a
+/// directory named sys and that directory exists (what --snapshot writes).
+std::optional<std::string> sibling_dev_root(const std::string& sysfs_root) {
+  std::filesystem::path sys(sysfs_root);
+  if (!sys.has_filename()) {
+    sys = sys.parent_path();  // "DIR/sys/"
+  }
+  if (sys.filename() != "sys") {
+    return std::nullopt;
+  }
+  const auto dev = sys.parent_path() / "dev";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dev, ec)) {
+    return std::nullopt;
+  }
+  return dev.string();
+}
+
+/// Prints --wait's progress over itself on a terminal, at most once a second.
+class WaitMeter {
+ public:
+  WaitMeter(bool on, std::chrono::milliseconds wait) : on_(on), wait_(wait) {}
+  WaitMeter(const WaitMeter&) = delete;
+  WaitMeter& operator=(const WaitMeter&) = delete;
+  WaitMeter(WaitMeter&&) = delete;
+  WaitMeter& operator=(WaitMeter&&) = delete;
+  ~WaitMeter() { clear(); }
+
+  void update(const fsv::Report& report, std::chrono::milliseconds waited) {
+    if (!on_ || report.expectation_met) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (shown_ && now - last_ < std::chrono::seconds(1)) {
+      return;
+    }
+    last_ = now;
+    shown_ = true;
+    std::cerr << '\r' << fsv::wait_progress(report, waited, wait_) << "\033[K" << std::flush;
+  }
+  /// Takes the line away before the report.
+  void clear() {
+    if (shown_) {
+      std::cerr << "\r\033[K" << std::flush;
+      shown_ = false;
+    }
+  }
+
+ private:
+  bool on_;
+  std::chrono::milliseconds wait_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
 struct Options {
   std::string path{fsv::kDefaultDevicePathName};
   std::vector<std::string> mdev_names;
@@ -227,7 +374,15 @@ int run(const Options& opt) {
 
   // Device source: a directory tree, or the live system (libudev watches it).
   const std::string sysfs_root = opt.sysfs_root.empty() ? "/sys" : opt.sysfs_root;
-  const std::string dev_root = opt.dev_root.empty() ? "/dev" : opt.dev_root;
+  // A copied tree without --dev-root: its sibling dev (--snapshot's layout),
+  // else this host's /dev, with a warning.
+  std::string dev_root = opt.dev_root;
+  bool host_dev_for_tree = false;
+  if (dev_root.empty()) {
+    auto sibling = opt.sysfs_root.empty() ? std::nullopt : sibling_dev_root(opt.sysfs_root);
+    host_dev_for_tree = !opt.sysfs_root.empty() && !sibling;
+    dev_root = sibling.value_or("/dev");
+  }
   std::unique_ptr<fsv::DeviceSource> source;
   if (!opt.sysfs_root.empty()) {
     source = fsv::make_directory_source(sysfs_root, dev_root);
@@ -250,15 +405,34 @@ int run(const Options& opt) {
       ::access((sysfs_root + "/bus/pci/devices").c_str(), R_OK | X_OK) != 0) {
     return fail_env("no sysfs: " + sysfs_root + "/bus/pci/devices is not readable");
   }
+  if (host_dev_for_tree) {
+    std::cerr << "fakesriov-validate: warning: --sysfs-root without --dev-root: the VFIO nodes "
+                 "are looked for in this host's /dev (give --dev-root DIR; a --snapshot's "
+                 "DIR/sys finds its DIR/dev)\n";
+  }
   const fsv::FactReader reader(sysfs_root, dev_root);
 
-  auto report = opt.wait_s > 0
-                    ? fsv::validate_waiting(
-                          *source, reader, vo,
-                          std::chrono::milliseconds(static_cast<long long>(opt.wait_s * 1000.0)))
-                    : fsv::validate_once(*source, reader, vo);
+  fsv::Result<fsv::Report> report = fsv::Error{"not run"};
+  if (opt.wait_s > 0) {
+    const std::chrono::milliseconds wait(static_cast<long long>(opt.wait_s * 1000.0));
+    WaitMeter meter(::isatty(STDERR_FILENO) == 1, wait);
+    report = fsv::validate_waiting(
+        *source, reader, vo, wait, std::chrono::seconds(1),
+        [&meter](const fsv::Report& r, std::chrono::milliseconds waited) {
+          meter.update(r, waited);
+        });
+  } else {
+    report = fsv::validate_once(*source, reader, vo);
+  }
   if (!report) {
     return fail_env(report.error().message);
+  }
+  if (opt.sysfs_root.empty()) {
+    // The live system: say why nothing may have matched.
+    report->hint = fsv::no_match_hint(*report);
+    if (!report->hint.empty() && !(opt.quiet && report->expectation_met)) {
+      std::cerr << "fakesriov-validate: " << report->hint << '\n';
+    }
   }
 
   if (!opt.snapshot.empty()) {
@@ -283,7 +457,7 @@ int cli_main(int argc, char** argv) {
   app.footer(std::string(kFooterRules) + kFooterMdev + kFooterRest);
   app.set_version_flag("-V,--version", std::string("fakesriov-validate ") + fsv::kVersion,
                        "Print the version and exit");
-  app.get_formatter()->column_width(30);
+  app.get_formatter()->column_width(kHelpNameColumns);
 
   Options opt;
   app.add_option("-p,--path", opt.path, path_help())
@@ -295,13 +469,14 @@ int cli_main(int argc, char** argv) {
           },
           "", "device-path"));
   app.add_option("-n,--mdev-name", opt.mdev_names,
-                 "mdev type name to check, like an mdevNameSelector\n"
-                 "(--path mdev; repeatable; spaces become '_'; default\n"
-                 "every instance without --kubevirt-cr)")
+                 "mdev type name to check, like an\n"
+                 "mdevNameSelector (--path mdev; repeatable;\n"
+                 "spaces become '_'; default every instance\n"
+                 "without --kubevirt-cr)")
       ->type_name("NAME");
   app.add_option("-s,--selector", opt.selectors,
-                 std::string("PCI vendor:device to check, like a pciVendorSelector\n"
-                             "(repeatable; default ") +
+                 std::string("PCI vendor:device to check, like a\n"
+                             "pciVendorSelector (repeatable; default\n") +
                      kDefaultSelector + " without --kubevirt-cr)")
       ->type_name("VENDOR:DEVICE")
       ->check(CLI::Validator(
@@ -312,12 +487,13 @@ int cli_main(int argc, char** argv) {
           },
           "", "pci-id"));
   app.add_option("-c,--kubevirt-cr", opt.cr_file,
-                 "KubeVirt CR (YAML or JSON): selectors and resource\n"
-                 "names from spec.configuration.permittedHostDevices\n"
-                 ".pciHostDevices (--path mdev: .mediatedDevices, and\n"
+                 "KubeVirt CR (YAML or JSON): selectors and\n"
+                 "resource names from spec.configuration\n"
+                 ".permittedHostDevices.pciHostDevices (--path\n"
+                 "mdev: .mediatedDevices, and\n"
                  "mediatedDevicesConfiguration checked);\n"
-                 "externalResourceProvider entries are reported, not\n"
-                 "checked")
+                 "externalResourceProvider entries are reported,\n"
+                 "not checked")
       ->type_name("FILE")
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
   app.add_option("-r,--rules", opt.rules, rules_help())
@@ -328,20 +504,26 @@ int cli_main(int argc, char** argv) {
             return r ? std::string() : r.error().message;
           },
           "", "rule-set"));
+  // --expect and --expect-min exclude each other; checked after parsing, as
+  // CLI11's excludes() would print "Excludes: ..." into the names column.
   auto* expect = app.add_option("-e,--expect", opt.expect,
-                                "Exactly N devices must be discovered and\nallocatable")
+                                "Exactly N devices must be discovered and\n"
+                                "allocatable (0 to 1048576; not with\n"
+                                "--expect-min)")
                      ->type_name("N")
-                     ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""));
-  app.add_option("-m,--expect-min", opt.expect_min,
-                 "At least N devices must be discovered and\nallocatable")
-      ->type_name("N")
-      ->check(CLI::Validator(CLI::Range(0, 1 << 20)).description(""))
-      ->excludes(expect);
+                     ->check(count_check("the devices that must be discovered and allocatable"));
+  auto* expect_min =
+      app.add_option("-m,--expect-min", opt.expect_min,
+                     "At least N devices must be discovered and\n"
+                     "allocatable (0 to 1048576; not with --expect)")
+          ->type_name("N")
+          ->check(count_check("the devices that must at least be discovered and allocatable"));
   app.add_option("-w,--wait", opt.wait_s,
                  "Re-check on device events (and every second)\n"
-                 "until the expectation holds or SECONDS pass")
+                 "until the expectation holds or SECONDS (0 to\n"
+                 "86400) pass; progress on stderr when a TTY")
       ->type_name("SECONDS")
-      ->check(CLI::Validator(CLI::Range(0.0, 86400.0)).description(""));
+      ->check(seconds_check());
   app.add_option("-f,--format", opt.format, "Output: table (default), json or junit")
       ->type_name("FORMAT")
       ->check(CLI::Validator(CLI::IsMember({"table", "json", "junit"})).description(""));
@@ -351,16 +533,19 @@ int cli_main(int argc, char** argv) {
       ->type_name("WHEN")
       ->check(CLI::Validator(CLI::IsMember({"auto", "always", "never"})).description(""));
   app.add_flag("-q,--quiet", opt.quiet,
-               "Print only failed devices and a failed expectation\n"
-               "(table; json and junit are always complete)");
+               "Print only failed devices and a failed\n"
+               "expectation (table; json and junit are always\n"
+               "complete)");
   app.add_option("--sysfs-root", opt.sysfs_root,
-                 "Read the sysfs tree under DIR (DIR/bus/pci/devices,\n"
-                 "DIR/kernel/iommu_groups; mdev: DIR/class/mdev_bus,\n"
-                 "DIR/bus/mdev/devices) instead of the live system's\n"
-                 "/sys")
+                 "Read the sysfs tree under DIR\n"
+                 "(DIR/bus/pci/devices, DIR/kernel/iommu_groups;\n"
+                 "mdev: DIR/class/mdev_bus, DIR/bus/mdev/devices)\n"
+                 "instead of the live system's /sys")
       ->type_name("DIR")
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
-  app.add_option("--dev-root", opt.dev_root, "Look for VFIO nodes in DIR/vfio (default /dev)")
+  app.add_option("--dev-root", opt.dev_root,
+                 "Look for VFIO nodes in DIR/vfio (default /dev;\n"
+                 "with --sysfs-root D/sys: D/dev when it exists)")
       ->type_name("DIR")
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
   app.add_option("--snapshot", opt.snapshot,
@@ -379,6 +564,11 @@ int cli_main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "fakesriov-validate: " << e.what() << " (see --help)\n";
+    return kExitUsage;
+  }
+  if (expect->count() > 0 && expect_min->count() > 0) {
+    std::cerr << "fakesriov-validate: --expect and --expect-min exclude each other: give one "
+                 "(see --help)\n";
     return kExitUsage;
   }
   try {

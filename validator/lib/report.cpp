@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iomanip>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,36 @@ namespace fsv {
 namespace {
 
 std::string or_dash(const std::optional<std::string>& v) { return v ? *v : "-"; }
+
+/// "12.3": seconds with one decimal.
+std::string seconds(double s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << s;
+  return out.str();
+}
+
+/// The PASS/FAIL line's message, with how long --wait waited.
+std::string expectation_text(const Report& r) {
+  std::string out = r.expectation_message;
+  if (r.waited_s) {
+    out += " (after " + seconds(*r.waited_s) + " s of waiting)";
+  }
+  return out;
+}
+
+/// A selector as JUnit's property says it: "10de:1eb8", with the resource
+/// name only where it differs (a CR's), and "external".
+std::string selector_property(const std::string& selector, const std::string& resource_name,
+                              bool external) {
+  std::string out = selector;
+  if (resource_name != selector) {
+    out += " " + resource_name;
+  }
+  if (external) {
+    out += " external";
+  }
+  return out;
+}
 
 std::string vgpu_column(const DeviceReport& d) {
   if (d.evaluation.passthrough) {
@@ -237,8 +268,12 @@ void render_mdev_rows(std::ostringstream& out, const Report& r, const RenderOpti
     }
   }
   if (r.mdevs.empty()) {
-    out << (r.mdev_all ? "no mdev instance on this node\n"
-                       : "no mdev instance matches the selectors\n");
+    if (!r.hint.empty()) {
+      out << r.hint << '\n';
+    } else {
+      out << (r.mdev_all ? "no mdev instance on this node\n"
+                         : "no mdev instance matches the selectors\n");
+    }
   }
 }
 
@@ -328,7 +363,7 @@ std::string render_table(const Report& r, const RenderOptions& o) {
     }
     if (!o.quiet || !r.expectation_met) {
       out << (r.expectation_met ? p.paint("32", "PASS") : p.paint("1;31", "FAIL")) << ": "
-          << r.expectation_message << '\n';
+          << expectation_text(r) << '\n';
     }
     return out.str();
   }
@@ -391,13 +426,13 @@ std::string render_table(const Report& r, const RenderOptions& o) {
       }
     }
     if (r.devices.empty()) {
-      out << "no PCI device matches the selectors\n";
+      out << (r.hint.empty() ? "no PCI device matches the selectors" : r.hint) << '\n';
     }
     out << summary_line(r) << '\n';
   }
   if (!o.quiet || !r.expectation_met) {
     out << (r.expectation_met ? p.paint("32", "PASS") : p.paint("1;31", "FAIL")) << ": "
-        << r.expectation_message << '\n';
+        << expectation_text(r) << '\n';
   }
   return out.str();
 }
@@ -446,7 +481,9 @@ std::string render_json(const Report& r, const RenderOptions& o) {
                     {"failed", r.summary.failed},
                     {"allocatable", r.summary.allocatable},
                     {"not_allocatable", r.summary.not_allocatable},
-                    {"scans", r.scans}};
+                    {"scans", r.scans},
+                    {"waited_s", r.waited_s ? ordered_json(*r.waited_s) : ordered_json(nullptr)}};
+  doc["hint"] = r.hint.empty() ? ordered_json(nullptr) : ordered_json(r.hint);
   ordered_json checks = ordered_json::array();
   for (const auto& c : r.checks) {
     checks.push_back({{"id", c.rule.id},
@@ -510,12 +547,18 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
       << "      <property name=\"rule_set\" value=\"" << to_string(r.rules) << "\"/>\n"
       << "      <property name=\"source\" value=\"" << xml_escape(r.source_kind) << "\"/>\n";
   for (const auto& s : r.selectors) {
-    out << "      <property name=\"selector\" value=\"" << xml_escape(s.pci_id) << " "
-        << xml_escape(s.resource_name) << (s.external ? " external" : "") << "\"/>\n";
+    out << "      <property name=\"selector\" value=\""
+        << xml_escape(selector_property(s.pci_id, s.resource_name, s.external)) << "\"/>\n";
   }
   for (const auto& s : r.mdev_selectors) {
-    out << "      <property name=\"selector\" value=\"" << xml_escape(s.name) << " "
-        << xml_escape(s.resource_name) << (s.external ? " external" : "") << "\"/>\n";
+    out << "      <property name=\"selector\" value=\""
+        << xml_escape(selector_property(s.name, s.resource_name, s.external)) << "\"/>\n";
+  }
+  if (r.waited_s) {
+    out << "      <property name=\"waited_s\" value=\"" << seconds(*r.waited_s) << "\"/>\n";
+  }
+  if (!r.hint.empty()) {
+    out << "      <property name=\"hint\" value=\"" << xml_escape(r.hint) << "\"/>\n";
   }
   out << "    </properties>\n";
   const auto testcase = [&out](const std::string& classname, const std::string& name,
@@ -576,6 +619,23 @@ std::string render_junit(const Report& r, const RenderOptions& o) {
   }
   out << "  </testsuite>\n</testsuites>\n";
   return out.str();
+}
+
+std::string wait_progress(const Report& r, std::chrono::milliseconds waited,
+                          std::chrono::milliseconds wait) {
+  const char* what = r.path == DevicePath::mdev ? "mdev instances" : "devices";
+  std::string out = "waiting: " + std::to_string(r.summary.allocatable);
+  if (r.expectation.kind == Expectation::Kind::any) {
+    out += std::string(" ") + what + " discovered and allocatable";
+  } else {
+    out += " of " + std::to_string(r.expectation.count) + " " + what;
+  }
+  std::string total = seconds(std::chrono::duration<double>(wait).count());
+  if (total.ends_with(".0")) {
+    total.resize(total.size() - 2);
+  }
+  out += ", " + std::to_string(waited.count() / 1000) + " s of " + total + " s";
+  return out;
 }
 
 std::string render(Format format, const Report& report, const RenderOptions& options) {

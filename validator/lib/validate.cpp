@@ -205,11 +205,52 @@ Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
   return report;
 }
 
+std::string no_match_hint(const Report& r) {
+  if (r.path == DevicePath::mdev) {
+    if (!r.mdevs.empty()) {
+      return {};
+    }
+    unsigned instances = 0;
+    for (const auto& t : r.mdev_types) {
+      instances += t.instances;
+    }
+    if (instances > 0 && !r.mdev_all) {
+      std::vector<std::string> names;
+      for (const auto& s : r.mdev_selectors) {
+        if (!s.external) {
+          names.push_back(s.name);
+        }
+      }
+      return "no mdev instance matches " + io::join(names, ", ") + ": the node's " +
+             std::to_string(instances) + " are of other types (the mdev types listed)";
+    }
+    return "no mdev instance: KubeVirt (or mdevctl) creates them; the parents are "
+           "/sys/class/mdev_bus/* (is the module loaded with mode=mdev? lsmod | grep "
+           "fake_sriov_vgpu)";
+  }
+  if (!r.devices.empty()) {
+    return {};
+  }
+  std::vector<std::string> ids;
+  for (const auto& s : r.selectors) {
+    if (!s.external) {
+      ids.push_back(s.pci_id);
+    }
+  }
+  if (ids.empty()) {
+    return {};  // every selector is left to an external provider
+  }
+  return "no PCI device matches " + io::join(ids, ", ") +
+         ": is the module loaded? (lsmod | grep fake_sriov_vgpu; modprobe fake_sriov_vgpu; "
+         "on an NVIDIA host: are the VFs enabled?)";
+}
+
 Result<Report> validate_waiting(DeviceSource& source, const FactReader& reader,
                                 const ValidateOptions& options, std::chrono::milliseconds wait,
-                                std::chrono::milliseconds recheck) {
+                                std::chrono::milliseconds recheck, const WaitProgress& progress) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + wait;
+  const auto start = Clock::now();
+  const auto deadline = start + wait;
   auto watched = source.watch();
   std::unique_ptr<ChangeWatcher> watcher =
       watched ? std::move(watched).value() : std::make_unique<SleepWatcher>();
@@ -222,6 +263,11 @@ Result<Report> validate_waiting(DeviceSource& source, const FactReader& reader,
     }
     report->scans = scans;
     const auto now = Clock::now();
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
+    report->waited_s = std::chrono::duration<double>(now - start).count();
+    if (progress) {
+      progress(*report, waited);
+    }
     if (report->expectation_met || now >= deadline) {
       return report;
     }

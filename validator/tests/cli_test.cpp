@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The built binary as a subprocess: exit codes, formats, --version, --help, --wait.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -241,6 +243,189 @@ TEST_F(Cli, WaitForLateDevices) {
   EXPECT_EQ(r.rc, 0) << r.out << r.err;
   r = run(roots() + "--expect 6 --wait 0.3");
   EXPECT_EQ(r.rc, 1);
+}
+
+// Each numeric option says what was wrong and what is allowed (not CLI11's
+// "Value abc not in range"), exit status 2.
+TEST_F(Cli, NumericOptionsSayWhatIsAllowed) {
+  const std::string count = "; allowed: 0 to 1048576 (the devices that must";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--expect abc", "--expect: 'abc' is not a whole number" + count},
+      {"--expect 2.5", "--expect: '2.5' is not a whole number" + count},
+      {"--expect -3", "--expect: '-3' is negative" + count},
+      {"--expect 99999999999999999999", "--expect: '99999999999999999999' is too large" + count},
+      {"--expect-min x", "--expect-min: 'x' is not a whole number" + count},
+      {"--wait soon", "--wait: 'soon' is not a number of seconds; allowed: 0 to 86400 seconds"},
+      {"--wait -1", "--wait: '-1' is negative; allowed: 0 to 86400 seconds"},
+      {"--wait 1e9", "--wait: '1e9' is too long; allowed: 0 to 86400 seconds"},
+  };
+  for (const auto& [args, message] : cases) {
+    auto r = run(roots() + args);
+    EXPECT_EQ(r.rc, 2) << args;
+    EXPECT_NE(r.err.find("fakesriov-validate: " + message), std::string::npos) << args << ": "
+                                                                               << r.err;
+    EXPECT_EQ(r.err.find("not in range"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(run(roots() + "--expect 0004").rc, 0);
+  EXPECT_EQ(run(roots() + "--expect 4 --wait 0.5").rc, 0);
+  auto r = run(roots() + "--expect 1 --expect-min 1");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--expect and --expect-min exclude each other"), std::string::npos)
+      << r.err;
+}
+
+// Nothing matched on the live system: the table and stderr say why it may
+// be so; JSON and JUnit carry it as a field and a property.
+TEST(LiveCli, NoMatchSaysWhy) {
+  auto r = run("--selector ffff:fffe");  // no such vendor
+  if (r.rc == 2) {
+    GTEST_SKIP() << "no live sysfs here: " << r.err;
+  }
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  const std::string hint =
+      "no PCI device matches ffff:fffe: is the module loaded? (lsmod | grep fake_sriov_vgpu; "
+      "modprobe fake_sriov_vgpu";
+  EXPECT_NE(r.out.find(hint), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+  r = run("--selector ffff:fffe --format json");
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_NE(j["hint"].get<std::string>().find(hint), std::string::npos) << r.out;
+  r = run("--selector ffff:fffe --format junit");
+  EXPECT_NE(r.out.find("<property name=\"hint\" value=\"no PCI device matches ffff:fffe"),
+            std::string::npos)
+      << r.out;
+  r = run("--path mdev --format json");
+  j = nlohmann::json::parse(r.out);
+  if (j["summary"]["matched"] == 0 && j["mdev_types"].empty()) {
+    EXPECT_NE(j["hint"].get<std::string>().find(
+                  "no mdev instance: KubeVirt (or mdevctl) creates them; the parents are "
+                  "/sys/class/mdev_bus/*"),
+              std::string::npos)
+        << r.out;
+    r = run("--path mdev");
+    EXPECT_NE(r.out.find("no mdev instance: KubeVirt (or mdevctl) creates them"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.err.find("no mdev instance: KubeVirt (or mdevctl) creates them"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+TEST_F(Cli, NoHintForACopiedTree) {
+  auto r = run(roots() + "--selector 10de:2236");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("no PCI device matches the selectors"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("module loaded"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");
+  r = run(roots() + "--selector 10de:2236 --format json");
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["hint"].is_null()) << r.out;
+}
+
+// --sysfs-root D/sys alone takes D/dev (--snapshot's layout); any other tree
+// alone is checked against this host's /dev, with a warning.
+TEST_F(Cli, SysfsRootAloneTakesTheSiblingDev) {
+  auto r = run("--sysfs-root " + tree_.sys().string() + " --expect 4 --format json");
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["source"]["dev_root"], tree_.dev().string());
+  EXPECT_EQ(r.err, "");
+  r = run("--sysfs-root " + tree_.sys().string() + "/ --expect 4");  // a trailing slash
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  const auto other = tree_.root() / "copied";
+  std::filesystem::create_directory_symlink("sys", other);
+  r = run("--sysfs-root " + other.string() + " --format json");
+  EXPECT_EQ(nlohmann::json::parse(r.out)["source"]["dev_root"], "/dev");
+  EXPECT_NE(r.err.find("warning: --sysfs-root without --dev-root: the VFIO nodes are looked "
+                       "for in this host's /dev"),
+            std::string::npos)
+      << r.err;
+  r = run("--sysfs-root " + other.string() + " --dev-root " + tree_.dev().string());
+  EXPECT_EQ(r.err, "");
+}
+
+// --wait ends the table with how long it waited; its progress line is for a
+// terminal only.
+TEST_F(Cli, WaitSaysHowLongItWaited) {
+  auto r = run(roots() + "--expect 6 --wait 0.3");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(FAIL: expected exactly 6 .*\(after 0\.[3-9] s of waiting\)\n$)")))
+      << r.out;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;  // not a terminal
+  r = run(roots() + "--expect 4 --wait 5");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(PASS: .*\(after 0\.\d s of waiting\)\n$)")))
+      << r.out;
+  r = run(roots() + "--expect 4");
+  EXPECT_EQ(r.out.find("of waiting"), std::string::npos) << r.out;
+  r = run(roots() + "--expect 6 --wait 0.3 --format json");
+  EXPECT_GE(nlohmann::json::parse(r.out)["summary"]["waited_s"].get<double>(), 0.3) << r.out;
+  EXPECT_TRUE(nlohmann::json::parse(run(roots() + "--format json").out)["summary"]["waited_s"]
+                  .is_null());
+}
+
+TEST_F(Cli, WaitProgressOnATerminal) {
+  if (!std::filesystem::exists("/usr/bin/script")) {
+    GTEST_SKIP() << "no script(1) for a terminal";
+  }
+  auto r = fsv::test::spawn({"/usr/bin/script", "-qec",
+                             std::string(FSV_VALIDATE_BIN) + " " + roots() +
+                                 "--expect 6 --wait 1.5",
+                             "/dev/null"},
+                            {"NO_COLOR="});
+  EXPECT_NE(r.out.find("\rwaiting: 4 of 6 devices, 0 s of 1.5 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\rwaiting: 4 of 6 devices, 1 s of 1.5 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("s of waiting)"), std::string::npos) << r.out;
+}
+
+// The selector is said once, in its property (not "10de:1eb8 10de:1eb8");
+// the resource name follows only where a CR gives one.
+TEST_F(Cli, JunitSaysTheSelectorOnce) {
+  auto r = run(roots() + "--format junit");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_NE(r.out.find("<property name=\"selector\" value=\"10de:1eb8\"/>"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("10de:1eb8 10de:1eb8"), std::string::npos) << r.out;
+  const std::string cr = tree_.root().string() + "/cr.yaml";
+  std::ofstream(cr) << "kind: KubeVirt\nspec:\n  configuration:\n    permittedHostDevices:\n"
+                       "      pciHostDevices:\n"
+                       "      - {pciVendorSelector: 10de:1eb8, resourceName: nvidia.com/T4}\n";
+  r = run(roots() + "--kubevirt-cr " + cr + " --format junit");
+  EXPECT_NE(r.out.find("<property name=\"selector\" value=\"10de:1eb8 nvidia.com/T4\"/>"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("<testcase classname=\"nvidia.com/T4\" name=\"0001:"), std::string::npos)
+      << r.out;
+}
+
+// --help: no line wider than 80 columns, every description in one column.
+TEST(Help, FitsEightyColumnsAndAligns) {
+  const auto help = run("--help").out;
+  std::istringstream in(help);
+  std::string line;
+  bool options = false;
+  constexpr size_t kColumn = 30;
+  while (std::getline(in, line)) {
+    EXPECT_LE(line.size(), 80U) << line;
+    if (line == "Options:") {
+      options = true;
+      continue;
+    }
+    if (!options || line.empty()) {
+      options = options && !line.empty();
+      continue;
+    }
+    EXPECT_EQ(line.find("Excludes"), std::string::npos) << line;
+    if (line.rfind("  -", 0) == 0) {
+      // A name, then its description at the column (or on the next line).
+      if (line.size() > kColumn) {
+        EXPECT_EQ(line[kColumn - 1], ' ') << line;
+        EXPECT_NE(line[kColumn], ' ') << line;
+      }
+    } else {
+      EXPECT_EQ(line.rfind(std::string(kColumn, ' '), 0), 0U) << line;
+    }
+  }
 }
 
 TEST_F(Cli, SnapshotRoundTrip) {

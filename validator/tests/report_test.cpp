@@ -216,4 +216,51 @@ TEST(Format, ParsesNames) {
 }
 
 }  // namespace
+
+TEST(Report, NoMatchHint) {
+  Report r;
+  r.selectors = {{"10de:1eb8", "10de:1eb8", false}, {"10de:2236", "nvidia.com/A10", true}};
+  EXPECT_EQ(no_match_hint(r),
+            "no PCI device matches 10de:1eb8: is the module loaded? (lsmod | grep "
+            "fake_sriov_vgpu; modprobe fake_sriov_vgpu; on an NVIDIA host: are the VFs enabled?)");
+  r.hint = no_match_hint(r);
+  auto table = render_table(r, plain());
+  EXPECT_NE(table.find("\nno PCI device matches 10de:1eb8: is the module loaded?"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("no PCI device matches the selectors"), std::string::npos) << table;
+  r.devices.emplace_back();
+  EXPECT_EQ(no_match_hint(r), "");
+  Report m;
+  m.path = DevicePath::mdev;
+  m.mdev_all = true;
+  EXPECT_EQ(no_match_hint(m).rfind("no mdev instance: KubeVirt (or mdevctl) creates them; the "
+                                   "parents are /sys/class/mdev_bus/*",
+                                   0),
+            0U);
+  m.mdev_all = false;
+  m.mdev_selectors = {{"GRID_T4-2B", "GRID_T4-2B", false}};
+  m.mdev_types.emplace_back();
+  m.mdev_types.back().instances = 2;
+  EXPECT_EQ(no_match_hint(m),
+            "no mdev instance matches GRID_T4-2B: the node's 2 are of other types (the mdev "
+            "types listed)");
+}
+
+TEST(Report, WaitProgress) {
+  Report r;
+  r.expectation = {Expectation::Kind::exact, 4};
+  r.summary.allocatable = 2;
+  EXPECT_EQ(wait_progress(r, std::chrono::milliseconds(12345), std::chrono::seconds(60)),
+            "waiting: 2 of 4 devices, 12 s of 60 s");
+  r.expectation = {};
+  r.path = DevicePath::mdev;
+  EXPECT_EQ(wait_progress(r, std::chrono::milliseconds(999), std::chrono::milliseconds(2500)),
+            "waiting: 2 mdev instances discovered and allocatable, 0 s of 2.5 s");
+  r.waited_s = 1.25;
+  r.expectation_message = "expected";
+  EXPECT_NE(render_table(r, plain()).find("expected (after 1.2 s of waiting)\n"),
+            std::string::npos);
+}
+
 }  // namespace fsv

@@ -2,6 +2,7 @@
 // Reporters: a Report as a table, JSON or JUnit XML.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,10 @@ struct RenderOptions {
 std::string render_table(const Report& report, const RenderOptions& options);
 std::string render_json(const Report& report, const RenderOptions& options);
 std::string render_junit(const Report& report, const RenderOptions& options);
+/// The --wait progress line, e.g. "waiting: 2 of 4 devices, 12 s of 60 s".
+std::string wait_progress(const Report& report, std::chrono::milliseconds waited,
+                          std::chrono::milliseconds wait);
+
 std::string render(Format format, const Report& report, const RenderOptions& options);
 
 }  // namespace fsv

@@ -71,6 +71,11 @@ struct Report {
   std::string
       expectation_message;  ///< e.g. "expected exactly 4 discovered and allocatable, found 3"
   unsigned scans = 1;       ///< passes made (more than one with --wait)
+  /// Seconds validate_waiting waited (--wait given); unset for one pass.
+  std::optional<double> waited_s;
+  /// Why nothing may have matched (set by the caller for the live system,
+  /// see no_match_hint); empty when there is no hint.
+  std::string hint;
   // The mdev path (path == DevicePath::mdev); empty otherwise.
   std::vector<MdevSelector> mdev_selectors;  ///< all, external ones included
   bool mdev_all = false;                     ///< no selector: every instance is checked
@@ -101,11 +106,22 @@ bool expectation_holds(const Expectation& e, const Summary& s, std::string* mess
 Result<Report> validate_once(DeviceSource& source, const FactReader& reader,
                              const ValidateOptions& options);
 
+/// When nothing matched (no PCI device, or no mdev instance on the mdev
+/// path): a line saying why that may be so on a live node (module not
+/// loaded, no mdev instance created), naming the selectors; "" otherwise.
+std::string no_match_hint(const Report& report);
+
+/// Called after each pass of validate_waiting with the report and the time
+/// waited so far.
+using WaitProgress = std::function<void(const Report&, std::chrono::milliseconds waited)>;
+
 /// Repeats validate_once until the expectation holds or `wait` has passed. It
 /// re-evaluates on every change event and at least every `recheck` (sysfs
-/// attribute writes and /dev nodes raise no uevent).
+/// attribute writes and /dev nodes raise no uevent). The report's waited_s
+/// says how long it waited; `progress`, when set, is called after each pass.
 Result<Report> validate_waiting(DeviceSource& source, const FactReader& reader,
                                 const ValidateOptions& options, std::chrono::milliseconds wait,
-                                std::chrono::milliseconds recheck = std::chrono::seconds(1));
+                                std::chrono::milliseconds recheck = std::chrono::seconds(1),
+                                const WaitProgress& progress = {});
 
 }  // namespace fsv
