@@ -20,10 +20,15 @@ ACTION=="bind", SUBSYSTEM=="pci", DRIVER=="nvidia", TEST=="iommu_group", ENV{FSV
 ACTION=="bind", SUBSYSTEM=="pci", DRIVER=="nvidia", TEST=="nvidia/current_vgpu_type", TEST=="nvidia/creatable_vgpu_types", ENV{FSV_NVIDIA_AT_BIND}="1"
 RULES
 udevadm control --reload
+# --ping returns once udevd has handled the messages before it: the rules
+# are reloaded before the module's events (a loaded machine took them late).
+udevadm control --ping
 
 udevadm monitor --udev --property --subsystem-match=pci >/tmp/mon 2>&1 &
 mp=$!
-sleep 1
+# The monitor is listening once it has printed its header.
+i=0
+while ! grep -q 'UDEV' /tmp/mon 2>/dev/null && [ $i -lt $((50 * FSV_SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
 fsv_load num_vfs=2
 udevadm settle -t $((30 * FSV_SLOW))
 sleep 1
