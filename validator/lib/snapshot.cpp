@@ -81,6 +81,41 @@ Status copy_type_dir(const fs::path& from, const fs::path& to) {
   return write_file(to / "create", "");
 }
 
+// A device's iommu_group link, its group's member links (once per group, from
+// sysfs_root into sys) and /dev/vfio/<group>, as the rules read them: the PCI
+// path's DeviceFacts and the mdev path's facts carry the same three fields.
+template <typename Facts>
+Status copy_iommu_group(const Facts& f, const fs::path& sysfs_root, const fs::path& sys,
+                        const fs::path& dev, const fs::path& out, std::set<std::string>& groups) {
+  if (!f.iommu_group) {
+    return {};
+  }
+  std::error_code ec;
+  const std::string& g = *f.iommu_group;
+  const fs::path group_dir = sys / "kernel" / "iommu_groups" / g;
+  fs::create_directories(group_dir, ec);
+  if (auto st = make_link(group_dir.lexically_relative(out), out / "iommu_group"); !st) {
+    return st;
+  }
+  if (f.iommu_group_members && groups.insert(g).second) {
+    const fs::path members = sysfs_root / "kernel" / "iommu_groups" / g / "devices";
+    fs::create_directories(group_dir / "devices", ec);
+    for (const auto& member : *f.iommu_group_members) {
+      const auto target = io::read_link(members / member);
+      const fs::path link = group_dir / "devices" / member;
+      if (auto st = target ? make_link(*target, link) : write_file(link, ""); !st) {
+        return st;
+      }
+    }
+  }
+  if (f.vfio_group_node_exists) {
+    if (auto st = write_file(dev / "vfio" / g, ""); !st) {
+      return st;
+    }
+  }
+  return {};
+}
+
 // The mdev path: every parent of class/mdev_bus with its types (the type
 // listing and the desired-type checks read them all), the parent's
 // numa_node, and each matched instance with its links, group and nodes.
@@ -177,29 +212,8 @@ Status write_mdev_snapshot(const Report& report, const FactReader& reader, const
     if (auto st = write_file(out / "remove", ""); !st) {
       return st;
     }
-    if (m.facts.iommu_group) {
-      const std::string& g = *m.facts.iommu_group;
-      const fs::path group_dir = sys / "kernel" / "iommu_groups" / g;
-      fs::create_directories(group_dir, ec);
-      if (auto st = make_link(group_dir.lexically_relative(out), out / "iommu_group"); !st) {
-        return st;
-      }
-      if (m.facts.iommu_group_members && groups.insert(g).second) {
-        const fs::path members = root / "kernel" / "iommu_groups" / g / "devices";
-        fs::create_directories(group_dir / "devices", ec);
-        for (const auto& member : *m.facts.iommu_group_members) {
-          const auto target = io::read_link(members / member);
-          const fs::path link = group_dir / "devices" / member;
-          if (auto st = target ? make_link(*target, link) : write_file(link, ""); !st) {
-            return st;
-          }
-        }
-      }
-      if (m.facts.vfio_group_node_exists) {
-        if (auto st = write_file(dev / "vfio" / g, ""); !st) {
-          return st;
-        }
-      }
+    if (auto st = copy_iommu_group(m.facts, root, sys, dev, out, groups); !st) {
+      return st;
     }
   }
   return {};
@@ -278,29 +292,8 @@ Status write_snapshot(const Report& report, const FactReader& reader, const fs::
         }
       }
     }
-    if (d.facts.iommu_group) {
-      const std::string& g = *d.facts.iommu_group;
-      const fs::path group_dir = sys / "kernel" / "iommu_groups" / g;
-      fs::create_directories(group_dir, ec);
-      if (auto st = make_link(group_dir.lexically_relative(out), out / "iommu_group"); !st) {
-        return st;
-      }
-      if (d.facts.iommu_group_members && groups.insert(g).second) {
-        const fs::path members = reader.sysfs_root() / "kernel" / "iommu_groups" / g / "devices";
-        fs::create_directories(group_dir / "devices", ec);
-        for (const auto& m : *d.facts.iommu_group_members) {
-          const auto target = io::read_link(members / m);
-          const fs::path link = group_dir / "devices" / m;
-          if (auto st = target ? make_link(*target, link) : write_file(link, ""); !st) {
-            return st;
-          }
-        }
-      }
-      if (d.facts.vfio_group_node_exists) {
-        if (auto st = write_file(dev / "vfio" / g, ""); !st) {
-          return st;
-        }
-      }
+    if (auto st = copy_iommu_group(d.facts, reader.sysfs_root(), sys, dev, out, groups); !st) {
+      return st;
     }
   }
   if (fs::exists(reader.dev_root() / "vfio" / "vfio", ec)) {
